@@ -1,0 +1,42 @@
+"""Tokenizers by name: `remi` (multi-track MIDI) and `abc` (folk tunes as ABC text)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from symbolic.errors import SymgenError
+
+NAMES = ("remi", "abc")
+
+
+def get_tokenizer(name: str):
+    """The tokenizer called `name`, built from its spec under `tokenizers/`."""
+    if name == "remi":
+        from symbolic.tokenize.remi import load_remi_tokenizer
+
+        return load_remi_tokenizer()
+    if name == "abc":
+        from symbolic.tokenize.abc import load_abc_tokenizer
+
+        return load_abc_tokenizer()
+    raise SymgenError(f"unknown tokenizer {name!r}; choose one of {', '.join(NAMES)}")
+
+
+def tokenize_file(path: str | Path, name: str) -> list[str]:
+    """The tokens of a music file: REMI of any score, or ABC of an .abc file's first tune."""
+    path = Path(path)
+    if name == "abc":
+        from symbolic.score import load
+
+        load(path)  # validates the file and gives a plain error for anything unreadable
+        if path.suffix.lower() != ".abc":
+            raise SymgenError(f"{path}: the abc tokenizer reads .abc files; use --tokenizer remi")
+        from symbolic.data.abc_corpus import split_tunes
+
+        tok = get_tokenizer("abc")
+        tunes = split_tunes(path.read_text(encoding="utf-8"))
+        return tok.tokenize(tok.normalize(tunes[0]))
+    from symbolic.score import load
+
+    tok = get_tokenizer(name)
+    return tok.tokens(tok.encode_score(load(path)))

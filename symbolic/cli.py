@@ -1,0 +1,192 @@
+"""The `symgen` command: parse arguments, call the library, print. No logic of its own.
+
+Exit codes: 0 success, 2 usage error (argparse), 1 bad input (`SymgenError`), one line on stderr.
+Everything heavy (torch, music21, models) is imported inside the handlers so `--help` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from symbolic import __version__
+from symbolic.errors import SymgenError
+
+
+def _emit(args: argparse.Namespace, result: dict, text: str) -> None:
+    """Print the human line(s), or one JSON object with `--json`."""
+    if getattr(args, "json", False):
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(text)
+
+
+def cmd_info(args: argparse.Namespace) -> None:
+    from symbolic.score import describe, load
+
+    info = {"path": str(args.file), **describe(load(args.file, require_notes=False))}
+    lines = [
+        f"{info['path']}: {info['bars']} bars, {info['notes']} notes, {info['tempo']:g} bpm, "
+        f"{info['meter']}, {info['key']}" + (" (estimated)" if info["key_source"] != "file" else "")
+    ]
+    for t in info["tracks"]:
+        lines.append(
+            f"  [{t['index']}] {t['name'] or '(unnamed)'}: {t['instrument']}, {t['notes']} notes"
+            + (f", {t['lyrics']} lyrics" if t["lyrics"] else "")
+        )
+    _emit(args, info, "\n".join(lines))
+
+
+def cmd_tokenize(args: argparse.Namespace) -> None:
+    from symbolic.tokenize import tokenize_file
+
+    tokens = tokenize_file(args.file, args.tokenizer)
+    result = {"path": str(args.file), "tokenizer": args.tokenizer, "tokens": tokens}
+    if args.out:
+        from symbolic.score import check_output, write_atomic
+
+        check_output(args.out, args.file)
+        write_atomic(args.out, json.dumps(result, ensure_ascii=False))
+        print(f"{len(tokens)} tokens written to {args.out}", file=sys.stderr)
+    else:
+        print(json.dumps(result, ensure_ascii=False) if args.json else " ".join(tokens))
+
+
+def cmd_render(args: argparse.Namespace) -> None:
+    from symbolic.render import render_file
+
+    start = time.perf_counter()
+    result = render_file(args.file, args.out, soundfont=args.soundfont, sample_rate=args.sample_rate)
+    result["seconds"] = round(time.perf_counter() - start, 3)
+    _emit(args, result, str(result["wav"]))
+
+
+def cmd_data_build(args: argparse.Namespace) -> None:
+    from symbolic.data.build import build
+
+    result = build(
+        args.source,
+        args.out,
+        tokenizer=args.tokenizer,
+        transpose=args.transpose,
+        workers=args.workers,
+        data_root=args.data_root,
+        limit=args.limit,
+    )
+    _emit(args, result, f"{result['pieces']} pieces, {result['tokens']} tokens in {args.out}")
+
+
+def cmd_train(args: argparse.Namespace, rest: list[str]) -> None:
+    from symbolic.train.cli import run
+
+    run([args.recipe, *rest] if args.recipe else rest)
+
+
+def cmd_generate(args: argparse.Namespace) -> None:
+    from symbolic.tasks.generate import generate
+
+    result = generate(
+        model=args.model,
+        prompt=args.prompt,
+        continue_path=args.continue_path,
+        bars=args.bars,
+        out=args.out,
+        num_samples=args.num_samples,
+        seed=args.seed,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        style=args.style,
+    )
+    _emit(args, result, "\n".join(result["outputs"]))
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="symgen",
+        description="Symbolic music (MIDI and ABC): generate, fill in, tokenize, train, render.",
+    )
+    p.add_argument("--version", action="version", version=f"symgen {__version__}")
+    p.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Callable, help_text: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_text, description=help_text)
+        sp.set_defaults(handler=handler)
+        sp.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+        return sp
+
+    sp = add("info", cmd_info, "Show tracks, instruments, tempo, meter, key, bars and notes.")
+    sp.add_argument("file", type=Path)
+    sp.add_argument("--json", action="store_true", help="print one JSON object")
+
+    sp = add("tokenize", cmd_tokenize, "Print the tokens of a MIDI or ABC file.")
+    sp.add_argument("file", type=Path)
+    sp.add_argument("--tokenizer", choices=["remi", "abc"], default="remi")
+    sp.add_argument("--out", type=Path, help="write the tokens as JSON to this file")
+    sp.add_argument("--json", action="store_true", help="print one JSON object")
+
+    sp = add("render", cmd_render, "Render a MIDI (or ABC) file to WAV with FluidSynth.")
+    sp.add_argument("file", type=Path)
+    sp.add_argument("-o", "--out", type=Path, required=True, help="output .wav")
+    sp.add_argument("--soundfont", type=Path, help="a .sf2 file (default: FluidR3_GM or TimGM6mb)")
+    sp.add_argument("--sample-rate", type=int, default=44100)
+    sp.add_argument("--json", action="store_true", help="print one JSON object")
+
+    sp = add("data", cmd_data_build, "Build pre-tokenized shards from a data source.")
+    sp.add_argument("action", choices=["build"])
+    sp.add_argument("source", help="a source name (see datasets/), or 'all'")
+    sp.add_argument("--out", type=Path, required=True, help="output folder for shards")
+    sp.add_argument("--tokenizer", choices=["remi", "abc"], default="remi")
+    sp.add_argument("--transpose", default="0", help="semitone offsets, e.g. '-3..3' or '0'")
+    sp.add_argument("--workers", type=int, default=2)
+    sp.add_argument("--data-root", type=Path, help="the shared data folder (or $SYMGEN_DATA)")
+    sp.add_argument("--limit", type=int, help="only the first N pieces (for quick checks)")
+    sp.add_argument("--json", action="store_true", help="print one JSON object")
+
+    sp = add("train", cmd_train, "Train a model from a recipe (LightningCLI; --trainer.* etc.).")
+    sp.add_argument("recipe", nargs="?", help="recipes/NAME.yaml")
+
+    sp = add("generate", cmd_generate, "Generate with a language model (ABC tunes, continuations).")
+    sp.add_argument("--model", required=True, help="abc-folk, remi-multi, or a model folder")
+    sp.add_argument("--prompt", help="ABC header, e.g. 'M:6/8\\nK:D\\nR:jig'")
+    sp.add_argument("--continue", dest="continue_path", type=Path, help="a MIDI file to continue")
+    sp.add_argument("--bars", type=int, default=8, help="bars to add (with --continue)")
+    sp.add_argument("--style", help="style token for remi-multi (e.g. jazz, chorale, pop)")
+    sp.add_argument("-o", "--out", type=Path, help="output file or folder")
+    sp.add_argument("--num-samples", type=int, default=1)
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--temperature", type=float, default=1.0)
+    sp.add_argument("--top-p", type=float, default=0.95)
+    sp.add_argument("--json", action="store_true", help="print one JSON object")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `symgen` console script."""
+    argv = sys.argv[1:] if argv is None else argv
+    parser = _parser()
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command != "train":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    try:
+        if args.command == "train":
+            args.handler(args, rest)
+        else:
+            args.handler(args)
+    except SymgenError as err:
+        if args.debug:
+            raise
+        print(f"symgen {args.command}: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"symgen {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""Where symgen finds its specs, shipped models and the shared data sets."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_DIR = PACKAGE_DIR.parent
+
+
+def data_root() -> Path:
+    """The shared data folder: `$SYMGEN_DATA`, else `../shared/data` next to the checkout."""
+    return Path(os.environ.get("SYMGEN_DATA", REPO_DIR.parent / "shared" / "data"))
+
+
+def spec_path(name: str) -> Path:
+    """A tokenizer spec (`tokenizers/NAME.json|yaml`) kept as data beside the package."""
+    for ext in (".json", ".yaml"):
+        path = REPO_DIR / "tokenizers" / f"{name}{ext}"
+        if path.exists():
+            return path
+    raise FileNotFoundError(f"no tokenizer spec named {name!r} in {REPO_DIR / 'tokenizers'}")
+
+
+def checkpoint_dir(name: str) -> Path:
+    """The folder of a shipped default model (`symbolic/checkpoints/NAME`)."""
+    return PACKAGE_DIR / "checkpoints" / name

@@ -1,0 +1,316 @@
+"""Score I/O: load MIDI, ABC and MusicXML into `symusic.Score`; write DAW-ready MIDI atomically.
+
+`symusic.Score` (ticks) is the one in-memory type. music21 is used only to read what symusic
+cannot (ABC, MusicXML) and is imported lazily: it is slow to import and to parse.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from symusic import KeySignature, Note, Score, Tempo, TextMeta, TimeSignature, Track
+
+from symbolic.errors import SymgenError
+from symbolic.gm import family, program_name
+
+TPQ = 480
+MAX_TRACKS = 256
+TEMPO_RANGE = (10.0, 1000.0)
+MIDI_SUFFIXES = {".mid", ".midi", ".smf"}
+ABC_SUFFIXES = {".abc"}
+XML_SUFFIXES = {".xml", ".musicxml", ".mxl", ".krn"}
+
+# Krumhansl-Kessler key profiles, C major / C minor.
+_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+_SHARPS_OF_MAJOR = {0: 0, 7: 1, 2: 2, 9: 3, 4: 4, 11: 5, 6: 6, 1: -5, 8: -4, 3: -3, 10: -2, 5: -1}
+_TONIC_NAMES_SHARP = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
+_TONIC_NAMES_FLAT = ["C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B"]
+
+
+def _check_input_file(path: Path) -> None:
+    if not path.exists():
+        raise SymgenError(f"{path}: no such file; check the path")
+    if path.is_dir():
+        raise SymgenError(f"{path}: is a folder, not a music file; give a .mid, .abc or .musicxml")
+    if path.stat().st_size == 0:
+        raise SymgenError(f"{path}: the file is empty; give a MIDI, ABC or MusicXML file")
+
+
+def load(path: str | Path, *, tune: int | None = None, require_notes: bool = True) -> Score:
+    """Read a MIDI, ABC or MusicXML file into a `Score` at 480 ticks per quarter.
+
+    `tune` picks an ABC tune by its X: number in a multi-tune file (default: the first).
+    Raises `SymgenError` with a plain message for anything unreadable.
+    """
+    path = Path(path)
+    _check_input_file(path)
+    suffix = path.suffix.lower()
+    if suffix in MIDI_SUFFIXES:
+        score = _load_midi(path)
+    elif suffix in ABC_SUFFIXES:
+        score = _load_with_music21(path, "abc", tune)
+    elif suffix in XML_SUFFIXES:
+        score = _load_with_music21(path, None, None)
+    else:
+        raise SymgenError(
+            f"{path}: unknown file type {suffix!r}; give a .mid, .abc, .xml or .musicxml file"
+        )
+    validate(score, str(path), require_notes=require_notes)
+    return score
+
+
+def _load_midi(path: Path) -> Score:
+    try:
+        score = Score.from_file(str(path))
+    except Exception as err:  # symusic raises RuntimeError/ValueError with C++ messages
+        raise SymgenError(
+            f"{path}: not a readable MIDI file ({str(err).splitlines()[0][:80]}); "
+            "re-export it from your DAW or notation program"
+        ) from None
+    if len(score.tracks) > MAX_TRACKS:
+        raise SymgenError(
+            f"{path}: {len(score.tracks)} tracks, more than the {MAX_TRACKS} symgen handles; "
+            "merge or delete tracks first"
+        )
+    return _merge_lyric_tracks(score.resample(TPQ, min_dur=0))
+
+
+def _merge_lyric_tracks(score: Score) -> Score:
+    """symusic returns lyric events as a note-less twin track: put them back on the notes."""
+    by_name = {t.name: t for t in score.tracks if t.note_num() > 0}
+    keep = []
+    for track in score.tracks:
+        if track.note_num() == 0 and len(track.lyrics) > 0:
+            target = by_name.get(track.name) or next(iter(by_name.values()), None)
+            if target is not None:
+                target.lyrics.extend(list(track.lyrics))
+                target.lyrics.sort()
+                continue
+        keep.append(track)
+    score.tracks = keep
+    return score
+
+
+def _load_with_music21(path: Path, fmt: str | None, tune: int | None) -> Score:
+    import music21
+
+    try:
+        if fmt == "abc":
+            try:
+                text = path.read_bytes().decode("utf-8")
+            except UnicodeDecodeError:
+                raise SymgenError(
+                    f"{path}: the ABC file is not UTF-8 text; re-save it as UTF-8"
+                ) from None
+            if "K:" not in text:
+                raise SymgenError(f"{path}: no K: (key) field, so this is not ABC music; fix the file")
+            if tune is not None:
+                stream = music21.converter.parse(text, format="abc", number=tune)
+            else:
+                stream = music21.converter.parse(text, format="abc")
+        else:
+            stream = music21.converter.parse(str(path))
+    except SymgenError:
+        raise
+    except Exception as err:
+        kind = "ABC" if fmt == "abc" else "score"
+        raise SymgenError(
+            f"{path}: could not read this {kind} file ({type(err).__name__}: "
+            f"{str(err).splitlines()[0][:80] if str(err) else 'syntax error'}); fix the syntax"
+        ) from None
+    if isinstance(stream, music21.stream.Opus):
+        stream = stream.scores[0]
+    return from_music21(stream)
+
+
+def from_music21(stream) -> Score:
+    """Convert a music21 stream (Score or Part) to a `Score`, keeping part names and lyrics."""
+    import music21
+
+    midi_file = music21.midi.translate.streamToMidiFile(stream, addStartDelay=False)
+    score = Score.from_midi(midi_file.writestr()).resample(TPQ, min_dur=0)
+    parts = list(stream.parts) if hasattr(stream, "parts") and stream.parts else [stream]
+    tracks = [t for t in score.tracks if t.note_num() > 0]
+    for part, track in zip(parts, tracks):
+        if part.partName:
+            track.name = str(part.partName)
+        for note in part.recurse().notes:
+            if note.lyric:
+                tick = round(float(note.getOffsetInHierarchy(stream)) * TPQ)
+                track.lyrics.append(TextMeta(tick, note.lyric))
+    score.tracks = tracks
+    return score
+
+
+def validate(score: Score, where: str, *, require_notes: bool = True) -> None:
+    """Reject scores that no task can use: no notes, absurd tempos."""
+    if require_notes and score.note_num() == 0:
+        raise SymgenError(f"{where}: the file has no notes; give a file with music in it")
+    for tempo in score.tempos:
+        if not TEMPO_RANGE[0] <= tempo.qpm <= TEMPO_RANGE[1]:
+            raise SymgenError(
+                f"{where}: tempo {tempo.qpm:g} bpm is outside {TEMPO_RANGE[0]:g}-"
+                f"{TEMPO_RANGE[1]:g} bpm; fix the tempo in your editor"
+            )
+
+
+def estimate_key(score: Score) -> tuple[int, str]:
+    """Key by Krumhansl-Kessler profiles over duration-weighted pitch classes: (tonic, mode)."""
+    hist = np.zeros(12)
+    for track in score.tracks:
+        if track.is_drum or track.note_num() == 0:
+            continue
+        notes = track.notes.numpy()
+        np.add.at(hist, notes["pitch"].astype(np.int64) % 12, notes["duration"].astype(float))
+    if hist.sum() == 0:
+        return 0, "major"
+    best = max(
+        (np.corrcoef(hist, np.roll(profile, tonic))[0, 1], tonic, mode)
+        for mode, profile in (("major", _MAJOR), ("minor", _MINOR))
+        for tonic in range(12)
+    )
+    return best[1], best[2]
+
+
+def key_signature(tonic: int, mode: str, time: int = 0) -> KeySignature:
+    """A MIDI key signature (sharps/flats and mode) for a tonic pitch class and mode."""
+    relative_major = tonic if mode == "major" else (tonic + 3) % 12
+    return KeySignature(time, _SHARPS_OF_MAJOR[relative_major], 0 if mode == "major" else 1)
+
+
+def key_name(key: KeySignature) -> str:
+    """"G major", "F# minor"... from a MIDI key signature."""
+    major_tonic = (key.key * 7) % 12
+    tonic = major_tonic if key.tonality == 0 else (major_tonic + 9) % 12
+    names = _TONIC_NAMES_FLAT if key.key < 0 else _TONIC_NAMES_SHARP
+    return f"{names[tonic]} {'major' if key.tonality == 0 else 'minor'}"
+
+
+def _clean_notes(track: Track, min_duration: int) -> None:
+    """No zero-length notes, no overlapping notes of the same pitch (numpy, no note loop)."""
+    if track.note_num() == 0:
+        return
+    arr = track.notes.numpy()
+    order = np.lexsort((arr["time"], arr["pitch"]))
+    time = arr["time"][order].astype(np.int64)
+    dur = np.maximum(arr["duration"][order].astype(np.int64), min_duration)
+    pitch = arr["pitch"][order]
+    vel = np.clip(arr["velocity"][order].astype(np.int64), 1, 127)
+    same_next = np.r_[pitch[1:] == pitch[:-1], False]
+    next_time = np.r_[time[1:], np.iinfo(np.int64).max]
+    dur = np.where(same_next, np.minimum(dur, next_time - time), dur)
+    keep = dur > 0
+    resort = np.lexsort((pitch[keep], time[keep]))
+    track.notes = Note.from_numpy(
+        time=time[keep][resort].astype(np.int32),
+        duration=dur[keep][resort].astype(np.int32),
+        pitch=pitch[keep][resort].astype(np.int8),
+        velocity=vel[keep][resort].astype(np.int8),
+    )
+
+
+def daw_ready(score: Score) -> Score:
+    """A copy fit for a DAW: 480 tpq, named GM tracks, meta events at tick 0, clean notes."""
+    score = score.copy().resample(TPQ, min_dur=1) if score.tpq != TPQ else score.copy()
+    tracks = [t for t in score.tracks if t.note_num() > 0 or len(t.lyrics) > 0]
+    for track in tracks:
+        if not track.name.strip():
+            track.name = program_name(track.program, track.is_drum)
+        _clean_notes(track, min_duration=1)
+    score.tracks = tracks
+    if not score.tempos or score.tempos[0].time > 0:
+        qpm = score.tempos[0].qpm if score.tempos else 120.0
+        score.tempos.insert(0, Tempo(0, qpm))
+    if not score.time_signatures or score.time_signatures[0].time > 0:
+        score.time_signatures.insert(0, TimeSignature(0, 4, 4))
+    if not score.key_signatures or score.key_signatures[0].time > 0:
+        score.key_signatures.insert(0, key_signature(*estimate_key(score)))
+    return score
+
+
+def write_atomic(path: str | Path, data: bytes | str) -> Path:
+    """Write a whole file or nothing: a temp file in the same folder, then a rename."""
+    path = Path(path)
+    if path.is_dir():
+        raise SymgenError(f"{path}: is a folder; give a file name for the output")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def check_output(output: str | Path, *inputs: str | Path) -> Path:
+    """Refuse to overwrite an input file with an output."""
+    output = Path(output)
+    for item in inputs:
+        if item and output.exists() and Path(item).exists() and output.samefile(item):
+            raise SymgenError(f"{output}: is also the input; choose another output name with -o")
+    return output
+
+
+def save_midi(score: Score, path: str | Path) -> Path:
+    """Write a DAW-ready type-1 MIDI file atomically."""
+    return write_atomic(path, daw_ready(score).dumps_midi())
+
+
+def bar_count(score: Score) -> int:
+    """Number of bars (started) up to the last note end, following meter changes."""
+    end = score.end()
+    if end <= 0:
+        return 0
+    sigs = list(score.time_signatures) or [TimeSignature(0, 4, 4)]
+    if sigs[0].time > 0:
+        sigs.insert(0, TimeSignature(0, 4, 4))
+    bars = 0
+    for sig, nxt in zip(sigs, sigs[1:] + [None]):
+        stop = end if nxt is None else min(nxt.time, end)
+        if stop <= sig.time:
+            continue
+        bar_len = score.tpq * 4 * sig.numerator // sig.denominator
+        bars += -(-(stop - sig.time) // bar_len)
+    return int(bars)
+
+
+def describe(score: Score) -> dict:
+    """What `symgen info` prints: tracks, instruments, tempo, meter, key, bars, notes."""
+    if score.key_signatures:
+        key = key_name(score.key_signatures[0])
+        key_source = "file"
+    else:
+        tonic, mode = estimate_key(score)
+        key, key_source = f"{_TONIC_NAMES_FLAT[tonic]} {mode}", "estimated"
+    sig = score.time_signatures[0] if score.time_signatures else None
+    return {
+        "tracks": [
+            {
+                "index": i,
+                "name": t.name,
+                "program": int(t.program),
+                "instrument": program_name(t.program, t.is_drum),
+                "family": family(t.program, t.is_drum),
+                "is_drum": bool(t.is_drum),
+                "notes": int(t.note_num()),
+                "lyrics": len(t.lyrics),
+            }
+            for i, t in enumerate(score.tracks)
+        ],
+        "tempo": round(float(score.tempos[0].qpm), 2) if score.tempos else 120.0,
+        "tempo_changes": max(len(score.tempos) - 1, 0),
+        "meter": f"{sig.numerator}/{sig.denominator}" if sig else "4/4",
+        "key": key,
+        "key_source": key_source,
+        "bars": bar_count(score),
+        "notes": int(score.note_num()),
+        "ticks_per_quarter": int(score.tpq),
+    }

@@ -1,0 +1,270 @@
+"""REMI tokens for multi-track MIDI: miditok's REMI plus control tokens, and a grammar for sampling.
+
+The spec lives in `tokenizers/remi.json` (miditok config + control token values), so the
+vocabulary is data and ids never shift. Control tokens (style, key, instruments, density,
+length) are miditok special tokens placed after BOS; they condition the language models.
+No torch here: tokenizers stay importable without it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+from symusic import Score
+
+from symbolic.errors import SymgenError
+from symbolic.paths import spec_path
+
+KEY_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
+DRUMS = 128
+
+
+class RemiTokenizer:
+    """miditok REMI (programs, tempos, time signatures, no velocity) with conditioning tokens."""
+
+    name = "remi"
+
+    def __init__(self, spec: dict) -> None:
+        from miditok import REMI, TokenizerConfig
+
+        self.spec = spec
+        controls = spec["controls"]
+        special = ["PAD", "BOS", "EOS", "MASK"] + [
+            f"{kind}_{value}" for kind, values in controls.items() for value in values
+        ]
+        cfg = dict(spec["config"])
+        cfg["beat_res"] = {tuple(map(int, k.split("-"))): v for k, v in cfg["beat_res"].items()}
+        cfg["pitch_range"] = tuple(cfg["pitch_range"])
+        cfg["tempo_range"] = tuple(cfg["tempo_range"])
+        cfg["time_signature_range"] = {int(k): v for k, v in cfg["time_signature_range"].items()}
+        self.miditok = REMI(TokenizerConfig(special_tokens=special, **cfg))
+        self.vocab: dict[str, int] = dict(self.miditok.vocab)
+        self.id_to_token: list[str] = [""] * len(self.vocab)
+        for token, idx in self.vocab.items():
+            self.id_to_token[idx] = token
+        self.pad_id, self.bos_id, self.eos_id = (self.vocab[t] for t in ("PAD_None", "BOS_None", "EOS_None"))
+        self.styles: tuple[str, ...] = tuple(controls["Style"])
+        self.density_edges = np.array(spec["density_edges"], dtype=float)
+        self.length_edges = np.array(spec["length_edges"], dtype=int)
+        self.positions_per_beat = max(cfg["beat_res"].values())
+        self.types = np.array([t.split("_", 1)[0] for t in self.id_to_token])
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.id_to_token)
+
+    def encode_score(self, score: Score) -> list[int]:
+        """REMI ids of a score (one stream for all tracks), without BOS/EOS."""
+        seq = self.miditok.encode(score)
+        return list(seq.ids)
+
+    def decode(self, ids: Sequence[int]) -> Score:
+        """A score from REMI ids; special and control tokens are skipped."""
+        from miditok import TokSequence
+
+        body = [int(i) for i in ids if not self.is_special(int(i))]
+        return self.miditok.decode(TokSequence(ids=body))
+
+    def is_special(self, idx: int) -> bool:
+        return self.types[idx] in self.control_types or self.types[idx] in ("PAD", "BOS", "EOS", "MASK")
+
+    @property
+    def control_types(self) -> tuple[str, ...]:
+        return tuple(self.spec["controls"])
+
+    def tokens(self, ids: Iterable[int]) -> list[str]:
+        return [self.id_to_token[int(i)] for i in ids]
+
+    def control_ids(
+        self,
+        style: str | None = None,
+        key: str | None = None,
+        programs: Sequence[int] | None = None,
+        density: float | None = None,
+        bars: int | None = None,
+    ) -> list[int]:
+        """BOS followed by the control tokens that are given (each optional, in a fixed order)."""
+        ids = [self.bos_id]
+        if style is not None:
+            ids.append(self._control("Style", style))
+        if key is not None:
+            ids.append(self._control("Key", key))
+        for program in sorted(set(programs or [])):
+            ids.append(self._control("Inst", "drums" if program == DRUMS else str(program)))
+        if density is not None:
+            ids.append(self._control("Density", str(int(np.searchsorted(self.density_edges, density)))))
+        if bars is not None:
+            ids.append(self._control("Length", str(int(np.searchsorted(self.length_edges, bars)))))
+        return ids
+
+    def _control(self, kind: str, value: str) -> int:
+        token = f"{kind}_{value}"
+        if token not in self.vocab:
+            known = ", ".join(self.spec["controls"][kind][:30])
+            raise SymgenError(f"unknown {kind.lower()} {value!r}; known: {known}")
+        return self.vocab[token]
+
+    def grammar(self, **constraints) -> RemiGrammar:
+        """A fresh grammar state for sampling one sequence (see `RemiGrammar`)."""
+        return RemiGrammar(self, **constraints)
+
+    def save(self, folder: str | Path) -> Path:
+        path = Path(folder) / "tokenizer.json"
+        path.write_text(json.dumps({"name": self.name, **self.spec}, indent=1))
+        return path
+
+
+def key_token_value(tonic: int, mode: str) -> str:
+    """Key control value: "C", "Cm", "Eb", "F#m" style names with flats."""
+    return KEY_NAMES[tonic % 12] + ("m" if mode == "minor" else "")
+
+
+def load_remi_tokenizer(path: str | Path | None = None) -> RemiTokenizer:
+    """The REMI tokenizer from a spec file (default: `tokenizers/remi.json`)."""
+    spec = json.loads(Path(path or spec_path("remi")).read_text())
+    spec.pop("name", None)
+    return RemiTokenizer(spec)
+
+
+class RemiGrammar:
+    """Which REMI token may come next, so that every sampled sequence decodes.
+
+    Order inside a bar: Bar, TimeSig, then per onset Position (strictly increasing, inside the
+    bar), an optional Tempo, then notes as Program, Pitch (PitchDrum for drums), Duration.
+    Constraints: `programs` (allowed GM programs, 128 = drums), `meter` ("3/4"), `tempo` (bpm:
+    forced on the first onset, no changes after), `max_bars` (EOS instead of the next Bar).
+    """
+
+    def __init__(
+        self,
+        tok: RemiTokenizer,
+        programs: Sequence[int] | None = None,
+        meter: str | None = None,
+        tempo: float | None = None,
+        max_bars: int | None = None,
+    ) -> None:
+        self.tok = tok
+        self.max_bars = max_bars
+        self.bars = 0
+        self.position = -1
+        self.positions_in_bar = 4 * tok.positions_per_beat
+        self.prev = "BOS"
+        self.program: int | None = None
+        self.finished = False
+        self.tempo_done = False
+        cache = _masks(tok)
+        self.masks = cache
+        self.position_values = cache["position_values"]
+        self.timesig_mask = cache["TimeSig"].copy()
+        if meter is not None:
+            token = f"TimeSig_{meter}"
+            if token not in tok.vocab:
+                raise SymgenError(f"meter {meter} is not one the REMI tokenizer knows")
+            self.timesig_mask[:] = False
+            self.timesig_mask[tok.vocab[token]] = True
+        self.tempo_mask = cache["Tempo"].copy()
+        if tempo is not None:
+            values = cache["tempo_values"]
+            best = int(np.argmin(np.where(cache["Tempo"], np.abs(values - tempo), np.inf)))
+            self.tempo_mask[:] = False
+            self.tempo_mask[best] = True
+        self.forced_tempo = tempo is not None
+        self.program_mask = cache["Program"].copy()
+        if programs is not None:
+            self.program_mask[:] = False
+            for p in programs:
+                name = "Program_-1" if p == DRUMS else f"Program_{p}"
+                if name in tok.vocab:
+                    self.program_mask[tok.vocab[name]] = True
+
+    def feed(self, ids: Iterable[int]) -> None:
+        """Force a prefix (controls, or the tokens of a score to continue)."""
+        for i in ids:
+            self.advance(int(i))
+
+    def allowed(self) -> np.ndarray:
+        """Boolean mask over the vocabulary of tokens valid next."""
+        m = self.masks
+        p = self.prev
+        if self.finished:
+            return m["PAD"]
+        if p == "BOS" or p in self.tok.control_types:
+            return m["Bar"]
+        if p == "Bar":
+            return self.timesig_mask
+        if p == "Position":
+            if self.forced_tempo and not self.tempo_done:
+                return self.tempo_mask
+            return self.program_mask | (self.tempo_mask if not self.forced_tempo else m["none"])
+        if p == "Program":
+            return m["PitchDrum"] if self.program == -1 else m["Pitch"]
+        if p in ("Pitch", "PitchDrum"):
+            return m["Duration"]
+        # after TimeSig, Tempo or Duration: a later position, the next bar, or the end
+        mask = m["none"].copy()
+        if p in ("Duration", "Tempo"):
+            mask |= self.program_mask
+        start = self.position + 1
+        mask[self.position_ids[start : self.positions_in_bar]] = True
+        if self.max_bars is not None and self.bars >= self.max_bars:
+            mask[self.tok.eos_id] = True
+        else:
+            mask[self.tok.vocab["Bar_None"]] = True
+            if p == "Duration":
+                mask[self.tok.eos_id] = True
+        return mask
+
+    @property
+    def position_ids(self) -> np.ndarray:
+        return self.masks["position_ids"]
+
+    def advance(self, idx: int) -> None:
+        """Move the state past token `idx`."""
+        kind = self.tok.types[idx]
+        token = self.tok.id_to_token[idx]
+        if kind == "EOS":
+            self.finished = True
+        elif kind == "Bar":
+            self.bars += 1
+            self.position = -1
+        elif kind == "TimeSig":
+            num, den = token.split("_")[1].split("/")
+            self.positions_in_bar = int(num) * self.tok.positions_per_beat
+        elif kind == "Position":
+            self.position = int(self.position_values[idx])
+        elif kind == "Tempo":
+            self.tempo_done = True
+        elif kind == "Program":
+            self.program = int(token.split("_")[1])
+        if kind != "PAD":
+            self.prev = kind
+
+
+_MASK_CACHE: dict[int, dict] = {}
+
+
+def _masks(tok: RemiTokenizer) -> dict:
+    """Per-type masks and value tables, computed once per tokenizer."""
+    if id(tok) in _MASK_CACHE:
+        return _MASK_CACHE[id(tok)]
+    n = tok.vocab_size
+    types = tok.types
+    out: dict = {"none": np.zeros(n, dtype=bool)}
+    for kind in ("PAD", "Bar", "TimeSig", "Tempo", "Program", "Pitch", "PitchDrum", "Duration", "Position"):
+        out[kind] = types == kind
+    positions = np.full(n, -1)
+    tempos = np.zeros(n)
+    for i, token in enumerate(tok.id_to_token):
+        if types[i] == "Position":
+            positions[i] = int(token.split("_")[1])
+        elif types[i] == "Tempo":
+            tempos[i] = float(token.split("_")[1])
+    order = np.argsort(np.where(positions >= 0, positions, 1 << 30))
+    out["position_ids"] = order[: int((positions >= 0).sum())]
+    out["position_values"] = positions
+    out["tempo_values"] = tempos
+    _MASK_CACHE[id(tok)] = out
+    return out
