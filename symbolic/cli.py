@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,9 +58,9 @@ def cmd_tokenize(args: argparse.Namespace) -> None:
 def cmd_render(args: argparse.Namespace) -> None:
     from symbolic.render import render_file
 
-    start = time.perf_counter()
-    result = render_file(args.file, args.out, soundfont=args.soundfont, sample_rate=args.sample_rate)
-    result["seconds"] = round(time.perf_counter() - start, 3)
+    result = render_file(
+        args.file, args.out, soundfont=args.soundfont, sample_rate=args.sample_rate
+    )
     _emit(args, result, str(result["wav"]))
 
 

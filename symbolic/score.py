@@ -107,7 +107,9 @@ def _load_with_music21(path: Path, fmt: str | None, tune: int | None) -> Score:
                     f"{path}: the ABC file is not UTF-8 text; re-save it as UTF-8"
                 ) from None
             if "K:" not in text:
-                raise SymgenError(f"{path}: no K: (key) field, so this is not ABC music; fix the file")
+                raise SymgenError(
+                    f"{path}: no K: (key) field, so this is not ABC music; fix the file"
+                )
             if tune is not None:
                 stream = music21.converter.parse(text, format="abc", number=tune)
             else:
@@ -135,7 +137,7 @@ def from_music21(stream) -> Score:
     score = Score.from_midi(midi_file.writestr()).resample(TPQ, min_dur=0)
     parts = list(stream.parts) if hasattr(stream, "parts") and stream.parts else [stream]
     tracks = [t for t in score.tracks if t.note_num() > 0]
-    for part, track in zip(parts, tracks):
+    for part, track in zip(parts, tracks, strict=False):
         if part.partName:
             track.name = str(part.partName)
         for note in part.recurse().notes:
@@ -183,7 +185,7 @@ def key_signature(tonic: int, mode: str, time: int = 0) -> KeySignature:
 
 
 def key_name(key: KeySignature) -> str:
-    """"G major", "F# minor"... from a MIDI key signature."""
+    """Name a MIDI key signature: "G major", "F# minor"."""
     major_tonic = (key.key * 7) % 12
     tonic = major_tonic if key.tonality == 0 else (major_tonic + 9) % 12
     names = _TONIC_NAMES_FLAT if key.key < 0 else _TONIC_NAMES_SHARP
@@ -243,11 +245,19 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def file_mode() -> int:
+    """The mode a new file gets under the current umask (mkstemp's files are private: 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def check_output(output: str | Path, *inputs: str | Path) -> Path:
@@ -273,7 +283,7 @@ def bar_count(score: Score) -> int:
     if sigs[0].time > 0:
         sigs.insert(0, TimeSignature(0, 4, 4))
     bars = 0
-    for sig, nxt in zip(sigs, sigs[1:] + [None]):
+    for sig, nxt in zip(sigs, [*sigs[1:], None], strict=True):
         stop = end if nxt is None else min(nxt.time, end)
         if stop <= sig.time:
             continue
