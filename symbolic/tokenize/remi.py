@@ -45,7 +45,9 @@ class RemiTokenizer:
         self.id_to_token: list[str] = [""] * len(self.vocab)
         for token, idx in self.vocab.items():
             self.id_to_token[idx] = token
-        self.pad_id, self.bos_id, self.eos_id = (self.vocab[t] for t in ("PAD_None", "BOS_None", "EOS_None"))
+        self.pad_id, self.bos_id, self.eos_id = (
+            self.vocab[t] for t in ("PAD_None", "BOS_None", "EOS_None")
+        )
         self.styles: tuple[str, ...] = tuple(controls["Style"])
         self.density_edges = np.array(spec["density_edges"], dtype=float)
         self.length_edges = np.array(spec["length_edges"], dtype=int)
@@ -69,7 +71,12 @@ class RemiTokenizer:
         return self.miditok.decode(TokSequence(ids=body))
 
     def is_special(self, idx: int) -> bool:
-        return self.types[idx] in self.control_types or self.types[idx] in ("PAD", "BOS", "EOS", "MASK")
+        return self.types[idx] in self.control_types or self.types[idx] in (
+            "PAD",
+            "BOS",
+            "EOS",
+            "MASK",
+        )
 
     @property
     def control_types(self) -> tuple[str, ...]:
@@ -95,7 +102,9 @@ class RemiTokenizer:
         for program in sorted(set(programs or [])):
             ids.append(self._control("Inst", "drums" if program == DRUMS else str(program)))
         if density is not None:
-            ids.append(self._control("Density", str(int(np.searchsorted(self.density_edges, density)))))
+            ids.append(
+                self._control("Density", str(int(np.searchsorted(self.density_edges, density))))
+            )
         if bars is not None:
             ids.append(self._control("Length", str(int(np.searchsorted(self.length_edges, bars)))))
         return ids
@@ -253,7 +262,17 @@ def _masks(tok: RemiTokenizer) -> dict:
     n = tok.vocab_size
     types = tok.types
     out: dict = {"none": np.zeros(n, dtype=bool)}
-    for kind in ("PAD", "Bar", "TimeSig", "Tempo", "Program", "Pitch", "PitchDrum", "Duration", "Position"):
+    for kind in (
+        "PAD",
+        "Bar",
+        "TimeSig",
+        "Tempo",
+        "Program",
+        "Pitch",
+        "PitchDrum",
+        "Duration",
+        "Position",
+    ):
         out[kind] = types == kind
     positions = np.full(n, -1)
     tempos = np.zeros(n)

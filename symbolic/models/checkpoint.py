@@ -1,0 +1,90 @@
+"""Shipped model folders: `save_pretrained` layout plus tokenizer spec and a model card.
+
+A folder holds `config.json`, `model.safetensors` (bf16), `tokenizer.json`, `card.json` and
+`README.md` (the model card). `transformers.AutoModelForCausalLM.from_pretrained(folder)` loads
+it; symgen's own loader reads the safetensors directly (never unpickles, no transformers import).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+
+from symbolic.errors import SymgenError
+from symbolic.paths import checkpoint_dir
+
+
+def resolve(name_or_path: str | Path) -> Path:
+    """A shipped model name (`abc-folk`) or a folder path → the folder."""
+    path = Path(name_or_path)
+    if (path / "config.json").exists():
+        return path
+    shipped = checkpoint_dir(str(name_or_path))
+    if (shipped / "config.json").exists():
+        return shipped
+    known = sorted(p.name for p in checkpoint_dir("").iterdir() if (p / "config.json").exists())
+    raise SymgenError(
+        f"no model named {name_or_path!r}; shipped models: {', '.join(known) or 'none'}, "
+        "or give a folder made by `symgen train`"
+    )
+
+
+def load_tokenizer(folder: Path):
+    """The tokenizer saved beside a model."""
+    spec = json.loads((folder / "tokenizer.json").read_text())
+    if spec.get("name") == "remi":
+        from symbolic.tokenize.remi import load_remi_tokenizer
+
+        return load_remi_tokenizer(folder / "tokenizer.json")
+    if spec.get("name") == "abc":
+        from symbolic.tokenize.abc import load_abc_tokenizer
+
+        return load_abc_tokenizer(folder / "tokenizer.json")
+    raise SymgenError(f"{folder}: unknown tokenizer {spec.get('name')!r} in tokenizer.json")
+
+
+@dataclass
+class Model:
+    """A loaded model: fast decoder, its tokenizer and its card."""
+
+    folder: Path
+    decoder: object
+    tokenizer: object
+    card: dict
+
+
+def load_model(name_or_path: str | Path) -> Model:
+    """Load a shipped or trained model for sampling."""
+    from symbolic.models.sampling import FastDecoder
+
+    folder = resolve(name_or_path)
+    card_path = folder / "card.json"
+    card = json.loads(card_path.read_text()) if card_path.exists() else {}
+    return Model(folder, FastDecoder.from_folder(folder), load_tokenizer(folder), card)
+
+
+def export(model, tokenizer, folder: str | Path, card: dict) -> Path:
+    """Write a trained `transformers` model as a shipped folder with its card (bf16 weights)."""
+    import torch
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    model = model.to(torch.bfloat16)
+    model.save_pretrained(folder, safe_serialization=True)
+    model.to(torch.float32)
+    (folder / "generation_config.json").unlink(missing_ok=True)
+    tokenizer.save(folder)
+    card = {
+        "date": dt.date.today().isoformat(),
+        "machine": f"{platform.machine()}, CPU",
+        "parameters": sum(p.numel() for p in model.parameters()),
+        **card,
+    }
+    (folder / "card.json").write_text(json.dumps(card, indent=1))
+    lines = [f"# {card.get('name', folder.name)}", "", card.get("description", ""), ""]
+    lines += [f"- **{k}**: {v}" for k, v in card.items() if k not in ("name", "description")]
+    (folder / "README.md").write_text("\n".join(lines) + "\n")
+    return folder

@@ -1,0 +1,133 @@
+"""LightningDataModule over the shards of `symgen data build`: fixed-length training windows.
+
+Each window is a piece's prefix (BOS + controls or header) followed by a crop of its body that
+starts at a bar (so the model always sees the conditioning first). Data order and crops are a
+pure function of (seed, epoch, position), and the sampler's position is saved in Lightning
+checkpoints, so a killed run resumes with exactly the batches it would have seen.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import lightning as L
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset, Sampler
+
+IGNORE = -100
+
+
+class WindowDataset(Dataset):
+    """Windows of `seq_len` + 1 tokens; labels ignore padding and the prefix."""
+
+    def __init__(self, folder: Path, split: str, seq_len: int, pad_id: int, bar_ids: list[int]):
+        from symbolic.data.build import Shards
+
+        self.shards = Shards(folder, split)
+        self.seq_len = seq_len
+        self.pad_id = pad_id
+        self.bar_ids = np.array(bar_ids, dtype=np.int64)
+        self.epoch = 0
+        self.seed = 0
+
+    def __len__(self) -> int:
+        return len(self.shards)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        seq = np.asarray(self.shards.sequence(index), dtype=np.int64)
+        plen = int(self.shards.index[index][1])
+        prefix, body = seq[:plen], seq[plen:]  # the body keeps its EOS: the model learns to end
+        room = self.seq_len + 1 - len(prefix)
+        start = 0
+        if len(body) > room and len(self.bar_ids):
+            rng = np.random.default_rng((self.seed, self.epoch, index))
+            bars = np.flatnonzero(np.isin(body[: len(body) - room // 2], self.bar_ids))
+            if len(bars):
+                start = int(rng.choice(bars))
+        window = np.concatenate([prefix, body[start : start + room]])
+        ids = np.full(self.seq_len + 1, self.pad_id, dtype=np.int64)
+        ids[: len(window)] = window
+        labels = ids.copy()
+        labels[: len(prefix)] = IGNORE
+        labels[len(window) :] = IGNORE
+        return torch.from_numpy(ids[:-1]), torch.from_numpy(labels[1:])
+
+
+class ResumableSampler(Sampler[int]):
+    """A seeded permutation per epoch that can restart from the middle of an epoch."""
+
+    def __init__(self, dataset: WindowDataset, seed: int) -> None:
+        self.dataset = dataset
+        self.seed = seed
+        self.epoch = 0
+        self.consumed = 0
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __iter__(self):
+        order = np.random.default_rng((self.seed, self.epoch)).permutation(len(self.dataset))
+        self.dataset.epoch, self.dataset.seed = self.epoch, self.seed
+        while self.consumed < len(order):
+            self.consumed += 1
+            yield int(order[self.consumed - 1])
+        self.epoch += 1
+        self.consumed = 0
+
+    def state_dict(self) -> dict:
+        return {"epoch": self.epoch, "consumed": self.consumed}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.epoch, self.consumed = state["epoch"], state["consumed"]
+
+
+class ShardDataModule(L.LightningDataModule):
+    """Training and validation windows from a shard folder.
+
+    Args:
+        path: folder written by `symgen data build`.
+        seq_len: tokens per training window.
+        batch_size: windows per batch.
+        seed: fixes data order and crops.
+    """
+
+    def __init__(self, path: str, seq_len: int = 512, batch_size: int = 16, seed: int = 0) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.seq_len = seq_len
+        self.batch_size = batch_size
+        self.seed = seed
+        self.sampler: ResumableSampler | None = None
+        self._pending_state: dict | None = None
+
+    def tokenizer(self):
+        """The tokenizer the shards were built with (named in build.json)."""
+        from symbolic.tokenize import get_tokenizer
+
+        info = json.loads((self.path / "build.json").read_text())
+        return get_tokenizer(info["tokenizer"])
+
+    def setup(self, stage: str | None = None) -> None:
+        tok = self.tokenizer()
+        bar_ids = [tok.vocab["Bar_None"]] if tok.name == "remi" else []
+        self.train_set = WindowDataset(self.path, "train", self.seq_len, tok.pad_id, bar_ids)
+        self.val_set = WindowDataset(self.path, "val", self.seq_len, tok.pad_id, bar_ids)
+        self.sampler = ResumableSampler(self.train_set, self.seed)
+        if self._pending_state:
+            self.sampler.load_state_dict(self._pending_state)
+
+    def train_dataloader(self) -> DataLoader:
+        return DataLoader(self.train_set, self.batch_size, sampler=self.sampler, drop_last=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return DataLoader(self.val_set, self.batch_size)
+
+    def state_dict(self) -> dict:
+        return self.sampler.state_dict() if self.sampler else {}
+
+    def load_state_dict(self, state: dict) -> None:
+        self._pending_state = state
+        if self.sampler:
+            self.sampler.load_state_dict(state)

@@ -1,0 +1,93 @@
+"""LightningModule around the `transformers` Llama decoder (next-token prediction)."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import lightning as L
+import torch
+
+from symbolic.models.lm import build_lm
+from symbolic.train.data import IGNORE
+
+
+class LMModule(L.LightningModule):
+    """A causal language model over token windows.
+
+    Args:
+        vocab_size: tokenizer vocabulary size (the recipe states it; checked at fit start).
+        d_model, n_layers, n_heads, d_ff, max_len: decoder shape.
+        lr, weight_decay, warmup_steps: AdamW with linear warm-up and cosine decay to 10%.
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        d_model: int = 256,
+        n_layers: int = 4,
+        n_heads: int = 4,
+        d_ff: int = 768,
+        max_len: int = 1024,
+        lr: float = 1e-3,
+        weight_decay: float = 0.05,
+        warmup_steps: int = 200,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.model = build_lm(
+            vocab_size=vocab_size,
+            d_model=d_model,
+            n_layers=n_layers,
+            n_heads=n_heads,
+            d_ff=d_ff,
+            max_len=max_len,
+        )
+        self._tick = time.perf_counter()
+
+    def _loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, int]:
+        ids, labels = batch
+        logits = self.model(
+            input_ids=ids, attention_mask=(ids != self.model.config.pad_token_id)
+        ).logits
+        loss = torch.nn.functional.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=IGNORE
+        )
+        return loss, int((labels != IGNORE).sum())
+
+    def training_step(self, batch, batch_idx: int) -> torch.Tensor:
+        loss, _ = self._loss(batch)
+        now = time.perf_counter()
+        tokens = batch[0].numel()
+        self.log("train/loss", loss, prog_bar=True)
+        self.log("train/tokens_per_s", tokens / max(now - self._tick, 1e-6), prog_bar=True)
+        self._tick = now
+        return loss
+
+    def validation_step(self, batch, batch_idx: int) -> None:
+        loss, n = self._loss(batch)
+        self.log("val/loss", loss, prog_bar=True, batch_size=max(n, 1), sync_dist=True)
+        self.log("val/bits_per_token", loss / math.log(2), batch_size=max(n, 1), sync_dist=True)
+
+    def configure_optimizers(self):
+        decay = [p for n, p in self.named_parameters() if p.ndim >= 2]
+        no_decay = [p for n, p in self.named_parameters() if p.ndim < 2]
+        opt = torch.optim.AdamW(
+            [
+                {"params": decay, "weight_decay": self.hparams.weight_decay},
+                {"params": no_decay, "weight_decay": 0.0},
+            ],
+            lr=self.hparams.lr,
+            betas=(0.9, 0.95),
+        )
+        total = max(int(self.trainer.estimated_stepping_batches), 1)
+        warm = self.hparams.warmup_steps
+
+        def factor(step: int) -> float:
+            if step < warm:
+                return (step + 1) / warm
+            progress = min((step - warm) / max(total - warm, 1), 1.0)
+            return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
+
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
