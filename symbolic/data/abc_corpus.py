@@ -88,7 +88,9 @@ def _collection_files(collection: str, data_root: Path | None) -> list[Path]:
                 "set SYMGEN_DATA or pass data_root pointing at the shared data folder"
             )
         return sorted(folder.glob("*.abc"))
-    raise SymgenError(f"unknown ABC collection {collection!r}: choose one of {', '.join(COLLECTIONS)}")
+    raise SymgenError(
+        f"unknown ABC collection {collection!r}: choose one of {', '.join(COLLECTIONS)}"
+    )
 
 
 def _rhythm_from_stem(stem: str) -> str | None:
@@ -127,8 +129,8 @@ def _meta(text: str, collection: str, stem: str) -> dict:
     return meta
 
 
-def split_tunes(text: str) -> list[tuple[str, str]]:
-    """Split a multi-tune ABC file into ``(X number, tune text)`` pairs; text before X: is dropped."""
+def split_numbered(text: str) -> list[tuple[str, str]]:
+    """Split a multi-tune ABC file into ``(X number, tune text)``; text before X: is dropped."""
     tunes: list[tuple[str, str]] = []
     current: list[str] | None = None
     number = ""
@@ -146,6 +148,12 @@ def split_tunes(text: str) -> list[tuple[str, str]]:
     return tunes
 
 
+def split_tunes(text: str) -> list[str]:
+    """The tunes of a multi-tune ABC file from their ``X:`` lines (no X: at all: one tune)."""
+    tunes = [t for _, t in split_numbered(text)]
+    return tunes or ([text] if text.strip() else [])
+
+
 def iter_tunes(collection: str, data_root: Path | None = None) -> Iterator[AbcTune]:
     """Yield every tune of ``collection`` (one of ``COLLECTIONS``) in a fixed order.
 
@@ -155,7 +163,7 @@ def iter_tunes(collection: str, data_root: Path | None = None) -> Iterator[AbcTu
     for path in _collection_files(collection, data_root):
         text = path.read_text(encoding="utf-8", errors="replace")
         seen: dict[str, int] = {}
-        for number, tune_text in split_tunes(text):
+        for number, tune_text in split_numbered(text):
             seen[number] = seen.get(number, 0) + 1
             suffix = f"-{seen[number]}" if seen[number] > 1 else ""
             yield AbcTune(
