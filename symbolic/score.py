@@ -7,7 +7,9 @@ cannot (ABC, MusicXML) and is imported lazily: it is slow to import and to parse
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -106,16 +108,20 @@ def _load_with_music21(path: Path, fmt: str | None, tune: int | None) -> Score:
                 raise SymgenError(
                     f"{path}: the ABC file is not UTF-8 text; re-save it as UTF-8"
                 ) from None
+            try:
+                text = abc_tune(text, tune)
+            except SymgenError as err:
+                raise SymgenError(f"{path}: {err}") from None
             if "K:" not in text:
                 raise SymgenError(
                     f"{path}: no K: (key) field, so this is not ABC music; fix the file"
                 )
-            if tune is not None:
-                stream = music21.converter.parse(text, format="abc", number=tune)
-            else:
-                stream = music21.converter.parse(text, format="abc")
+            stream = music21.converter.parse(text, format="abc")
         else:
             stream = music21.converter.parse(str(path))
+        if isinstance(stream, music21.stream.Opus):
+            stream = stream.scores[0]
+        return from_music21(stream)
     except SymgenError:
         raise
     except Exception as err:
@@ -124,16 +130,17 @@ def _load_with_music21(path: Path, fmt: str | None, tune: int | None) -> Score:
             f"{path}: could not read this {kind} file ({type(err).__name__}: "
             f"{str(err).splitlines()[0][:80] if str(err) else 'syntax error'}); fix the syntax"
         ) from None
-    if isinstance(stream, music21.stream.Opus):
-        stream = stream.scores[0]
-    return from_music21(stream)
 
 
 def from_music21(stream) -> Score:
     """Convert a music21 stream (Score or Part) to a `Score`, keeping part names and lyrics."""
     import music21
 
-    midi_file = music21.midi.translate.streamToMidiFile(stream, addStartDelay=False)
+    try:
+        midi_file = music21.midi.translate.streamToMidiFile(stream, addStartDelay=False)
+    except Exception:  # badly formed repeats, duplicated meta events: retry on a plain copy
+        stream = _plain_stream(stream)
+        midi_file = music21.midi.translate.streamToMidiFile(stream, addStartDelay=False)
     score = Score.from_midi(midi_file.writestr()).resample(TPQ, min_dur=0)
     parts = list(stream.parts) if hasattr(stream, "parts") and stream.parts else [stream]
     tracks = [t for t in score.tracks if t.note_num() > 0]
@@ -145,7 +152,46 @@ def from_music21(stream) -> Score:
                 tick = round(float(note.getOffsetInHierarchy(stream)) * TPQ)
                 track.lyrics.append(TextMeta(tick, note.lyric))
     score.tracks = tracks
-    return score
+    return _shift_pickup(score, parts[0])
+
+
+def _shift_pickup(score: Score, part) -> Score:
+    """Start a pickup bar on its upbeat (music21 writes it at tick 0), so bar lines fall right."""
+    measures = part.getElementsByClass("Measure")
+    pad = float(measures.first().paddingLeft) if measures else 0.0
+    shift = round(pad * TPQ)
+    if shift <= 0:
+        return score
+    shifted = score.shift_time(shift)
+    for meta in (shifted.tempos, shifted.time_signatures, shifted.key_signatures):
+        if len(meta):
+            meta[0].time = 0
+    return shifted
+
+
+def _plain_stream(stream):
+    """A copy of a music21 score with only notes, rests, meters, keys and tempos (no repeats)."""
+    import copy
+
+    from music21 import key, meter, note, tempo
+    from music21 import stream as m21stream
+
+    kinds = [note.GeneralNote, meter.TimeSignature, key.KeySignature, tempo.MetronomeMark]
+    out = m21stream.Score()
+    parts = list(stream.parts) if hasattr(stream, "parts") and stream.parts else [stream]
+    for part in parts:
+        plain = m21stream.Part()
+        plain.partName = part.partName
+        seen: set[tuple[str, float]] = set()
+        for el in part.flatten().getElementsByClass(kinds):
+            mark = (type(el).__name__, float(el.offset))
+            if not isinstance(el, note.GeneralNote):
+                if mark in seen:
+                    continue
+                seen.add(mark)
+            plain.insert(el.offset, copy.deepcopy(el))
+        out.insert(0, plain)
+    return out
 
 
 def validate(score: Score, where: str, *, require_notes: bool = True) -> None:
@@ -324,3 +370,247 @@ def describe(score: Score) -> dict:
         "notes": int(score.note_num()),
         "ticks_per_quarter": int(score.tpq),
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# ABC: pick one tune of a multi-tune file; write melodies and lead sheets.
+# ---------------------------------------------------------------------------------------------
+
+_X_FIELD = re.compile(r"^X:[ \t]*(\S*)", re.MULTILINE)
+
+
+def abc_tunes(text: str) -> list[tuple[str, str]]:
+    """Split ABC text into `(X number, tune text)`; the file header is kept in front of each."""
+    starts = [m.start() for m in _X_FIELD.finditer(text)]
+    if not starts:
+        return [("1", text)]
+    header = text[: starts[0]]
+    header = header if "K:" not in header else ""  # a header never holds a key: stray music
+    tunes = []
+    for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        body = text[begin:end]
+        tunes.append((_X_FIELD.match(body).group(1) or "1", header + body))
+    return tunes
+
+
+def abc_tune(text: str, tune: int | str | None = None) -> str:
+    """The text of one tune (by X: number; default the first) of a possibly multi-tune file."""
+    tunes = abc_tunes(text)
+    if tune is None:
+        return tunes[0][1]
+    for number, body in tunes:
+        if number == str(tune):
+            return body
+    raise SymgenError(f"no tune X:{tune} in this ABC text; numbers: {tunes[0][0]}..{tunes[-1][0]}")
+
+
+_LETTERS = "CDEFGAB"
+_NATURAL_PC = (0, 2, 4, 5, 7, 9, 11)
+_SHARP_ORDER = "FCGDAEB"
+# Key names by number of sharps (-7..7), major and minor.
+# fmt: off
+_MAJOR_BY_SHARPS = ("Cb", "Gb", "Db", "Ab", "Eb", "Bb", "F",
+                    "C", "G", "D", "A", "E", "B", "F#", "C#")
+_MINOR_BY_SHARPS = ("Ab", "Eb", "Bb", "F", "C", "G", "D",
+                    "A", "E", "B", "F#", "C#", "G#", "D#", "A#")
+# fmt: on
+_C_MAJOR_CHROMATIC = {1: 1, 3: -1, 6: 1, 8: 1, 10: -1}  # C#, Eb, F#, G#, Bb
+_ABC_LENGTHS = (16, 12, 8, 6, 4, 3, 2, 1)  # plain and dotted values, in grid steps
+
+
+def _key_alters(sharps: int) -> dict[str, int]:
+    """The alteration the key signature gives each letter."""
+    alters = dict.fromkeys(_LETTERS, 0)
+    order = _SHARP_ORDER if sharps > 0 else _SHARP_ORDER[::-1]
+    for letter in order[: abs(sharps)]:
+        alters[letter] = 1 if sharps > 0 else -1
+    return alters
+
+
+def _spellings(sharps: int) -> list[tuple[str, int]]:
+    """(letter, alteration) for each pitch class: diatonic first, then natural, then by key."""
+    key = _key_alters(sharps)
+    table = []
+    for pc in range(12):
+        cands = []
+        for letter, natural in zip(_LETTERS, _NATURAL_PC, strict=True):
+            alter = (pc - natural + 6) % 12 - 6
+            if abs(alter) <= 1:
+                cands.append((letter, alter))
+        prefer = 1 if sharps > 0 else -1 if sharps < 0 else _C_MAJOR_CHROMATIC.get(pc, 0)
+        cands.sort(key=lambda c: (c[1] != key[c[0]], c[1] != 0, c[1] != prefer))
+        table.append(cands[0])
+    return table
+
+
+def _abc_length(ticks: int, unit: int) -> str:
+    frac = Fraction(ticks, unit)
+    if frac == 1:
+        return ""
+    if frac.denominator == 1:
+        return str(frac.numerator)
+    return f"{frac.numerator if frac.numerator != 1 else ''}/{frac.denominator}"
+
+
+def _abc_pitch(pitch: int, letter: str, alter: int) -> str:
+    octave = (pitch - alter) // 12 - 1
+    if octave >= 5:
+        return letter.lower() + "'" * (octave - 5)
+    return letter + "," * (4 - octave)
+
+
+def _melody(track: Track, grid: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Quantized monophonic line (top note wins at equal onsets): onsets, ends, pitches."""
+    arr = track.notes.numpy()
+    onset = np.round(arr["time"].astype(np.int64) / grid).astype(np.int64) * grid
+    end = np.round((arr["time"] + arr["duration"]).astype(np.int64) / grid).astype(np.int64) * grid
+    end = np.maximum(end, onset + grid)
+    pitch = arr["pitch"].astype(np.int64)
+    order = np.lexsort((-pitch, onset))
+    onset, end, pitch = onset[order], end[order], pitch[order]
+    first = np.r_[True, onset[1:] != onset[:-1]]
+    onset, end, pitch = onset[first], end[first], pitch[first]
+    end = np.minimum(end, np.r_[onset[1:], np.iinfo(np.int64).max])
+    return onset, end, pitch
+
+
+def _bars(score: Score, total: int) -> list[tuple[int, int, int, int]]:
+    """(start, length, numerator, denominator) of every bar up to `total` ticks."""
+    sigs = [(s.time, s.numerator, s.denominator) for s in score.time_signatures] or [(0, 4, 4)]
+    if sigs[0][0] > 0:
+        sigs.insert(0, (0, 4, 4))
+    bars = []
+    for i, (time, num, den) in enumerate(sigs):
+        stop = sigs[i + 1][0] if i + 1 < len(sigs) else None
+        length = TPQ * 4 * num // den
+        t = time
+        while (stop is None and t < total) or (stop is not None and t < stop):
+            bars.append((t, length if stop is None else min(length, stop - t), num, den))
+            t += length
+    return bars or [(0, TPQ * 4 * sigs[0][1] // sigs[0][2], sigs[0][1], sigs[0][2])]
+
+
+def _syllable(text: str) -> str:
+    """A lyric event's text as one w: syllable (a trailing '-' joins it to the next)."""
+    text = text.strip()
+    hyphen = text.endswith("-")
+    word = re.sub(r"[\s~]+", "~", re.sub(r"[-*_|\\%\"]", "", text)).strip("~") or "~"
+    return word + ("-" if hyphen else "")
+
+
+def to_abc(
+    score: Score,
+    title: str = "Untitled",
+    chords: list[tuple[int, str]] | None = None,
+    lyrics: bool = True,
+    *,
+    track: int | None = None,
+    grid: int = TPQ // 4,
+    bars_per_line: int = 4,
+) -> str:
+    """ABC text of a melody (the first pitched track, or `track`) with chord symbols and lyrics.
+
+    Notes are quantized to `grid` ticks (a 16th) and made monophonic (the top note wins);
+    notes crossing a bar line or a chord change are tied; accidentals are written whenever a
+    note differs from the key signature, so the text reads the same in every ABC reader.
+    """
+    if score.tpq != TPQ:
+        score = score.resample(TPQ, min_dur=1)
+    pitched = [i for i, t in enumerate(score.tracks) if not t.is_drum and t.note_num() > 0]
+    if track is None:
+        if not pitched:
+            raise SymgenError("no pitched notes to write as ABC; give a score with a melody")
+        track = pitched[0]
+    elif track not in pitched:
+        raise SymgenError(f"track {track} has no pitched notes; choose one of {pitched}")
+    melody = score.tracks[track]
+    onset, end, pitch = _melody(melody, grid)
+    chord_at = {int(round(t / grid)) * grid: str(name).replace('"', "") for t, name in chords or []}
+    total = max(int(end[-1]), max(chord_at, default=0) + grid)
+    bars = _bars(score, total)
+    total = bars[-1][0] + bars[-1][1]
+    sharps = int(score.key_signatures[0].key) if score.key_signatures else None
+    minor = bool(score.key_signatures[0].tonality) if score.key_signatures else False
+    if sharps is None:
+        tonic, mode = estimate_key(score)
+        ks = key_signature(tonic, mode)
+        sharps, minor = int(ks.key), mode == "minor"
+    key_alter = _key_alters(sharps)
+    spell = _spellings(sharps)
+    syllables: dict[int, str] = {}
+    if lyrics:
+        for ev in melody.lyrics:
+            syllables.setdefault(int(round(ev.time / grid)) * grid, _syllable(ev.text))
+
+    # Timeline: notes and the rests between them, cut at bar lines and chord changes.
+    starts = np.r_[0, end]
+    stops = np.r_[onset, total]
+    segments = [(int(a), int(b), -1) for a, b in zip(starts, stops, strict=True) if b > a]
+    segments += [(int(a), int(b), int(p)) for a, b, p in zip(onset, end, pitch, strict=True)]
+    segments.sort()
+    cuts = np.array(sorted({b[0] for b in bars} | set(chord_at) | {total}))
+    num0, den0 = bars[0][2], bars[0][3]
+    unit = TPQ // 2 if num0 / den0 >= 0.75 else TPQ // 4
+    body: list[list[str]] = [[] for _ in bars]
+    words: list[list[str]] = [[] for _ in bars]
+    bar_starts = np.array([b[0] for b in bars])
+    for seg_start, seg_end, p in segments:
+        inner = cuts[(cuts > seg_start) & (cuts < seg_end)]
+        pieces = [seg_start, *inner.tolist(), seg_end]
+        for a, b in zip(pieces, pieces[1:], strict=False):
+            steps, t = (b - a) // grid, a
+            while steps > 0:
+                size = next(n for n in _ABC_LENGTHS if n <= steps)
+                steps -= size
+                bar = int(np.searchsorted(bar_starts, t, side="right") - 1)
+                tail = b < seg_end or steps > 0
+                self_start = t == seg_start
+                body[bar].append(
+                    (t, size * grid, p, tail, chord_at.get(t) if t == a else None, self_start)
+                )
+                t += size * grid
+    lines = [
+        "X:1",
+        f"T:{title}",
+        f"M:{num0}/{den0}",
+        f"L:1/{TPQ * 4 // unit}",
+        f"Q:1/4={round(score.tempos[0].qpm) if score.tempos else 120}",
+        f"K:{(_MINOR_BY_SHARPS if minor else _MAJOR_BY_SHARPS)[sharps + 7]}{'m' if minor else ''}",
+    ]
+    music: list[str] = []
+    has_words = bool(syllables)
+    for i, ((bar_start, _length, num, den), events) in enumerate(zip(bars, body, strict=True)):
+        prefix = f"[M:{num}/{den}] " if i and (num, den) != (bars[i - 1][2], bars[i - 1][3]) else ""
+        beat = TPQ * 3 // 2 if den == 8 and num % 3 == 0 else TPQ * 4 // den
+        touched: set[str] = set()
+        out = []
+        for t, dur, p, tie, chord, first in events:
+            if p < 0:
+                text = "z"
+            else:
+                letter, alter = spell[p % 12]
+                acc = ""
+                if alter != key_alter[letter] or letter in touched:
+                    acc = {-1: "_", 0: "=", 1: "^"}[alter]
+                    touched.add(letter)
+                text = acc + _abc_pitch(p, letter, alter)
+                if has_words:
+                    words[i].append(syllables.get(t, "*") if first else "_")
+            text = (f'"{chord}"' if chord else "") + text + _abc_length(dur, unit)
+            text += "-" if tie and p >= 0 else ""
+            spaced = (t - bar_start) % beat == 0 or dur >= beat or (out and out[-1][1] >= beat)
+            out.append((text, dur, spaced and bool(out)))
+        music.append(prefix + "".join((" " if sp else "") + tx for tx, _d, sp in out))
+    for i in range(0, len(music), bars_per_line):
+        last = i + bars_per_line >= len(music)
+        chunk = " | ".join(music[i : i + bars_per_line]) + (" |]" if last else " |")
+        lines.append(chunk)
+        if has_words:
+            sung = [w for bar_words in words[i : i + bars_per_line] for w in bar_words]
+            lines.append("w: " + re.sub(r"- ", "-", " ".join(sung)))
+    return "\n".join(lines) + "\n"
+
+
+def save_abc(score: Score, path: str | Path, **kwargs) -> Path:
+    """Write `to_abc(score, **kwargs)` atomically."""
+    return write_atomic(path, to_abc(score, **kwargs))

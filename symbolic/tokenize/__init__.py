@@ -31,11 +31,10 @@ def tokenize_file(path: str | Path, name: str) -> list[str]:
         load(path)  # validates the file and gives a plain error for anything unreadable
         if path.suffix.lower() != ".abc":
             raise SymgenError(f"{path}: the abc tokenizer reads .abc files; use --tokenizer remi")
-        from symbolic.data.abc_corpus import split_tunes
+        from symbolic.score import abc_tune
 
         tok = get_tokenizer("abc")
-        tunes = split_tunes(path.read_text(encoding="utf-8"))
-        return tok.tokenize(tok.normalize(tunes[0]))
+        return tok.tokenize(tok.normalize(abc_tune(path.read_text(encoding="utf-8"))))
     from symbolic.score import load
 
     tok = get_tokenizer(name)
