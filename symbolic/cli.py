@@ -27,7 +27,7 @@ def _emit(args: argparse.Namespace, result: dict, text: str) -> None:
 def cmd_info(args: argparse.Namespace) -> None:
     from symbolic.score import describe, load
 
-    info = {"path": str(args.file), **describe(load(args.file, require_notes=False))}
+    info = {"path": str(args.file), **describe(load(args.file))}
     lines = [
         f"{info['path']}: {info['bars']} bars, {info['notes']} notes, {info['tempo']:g} bpm, "
         f"{info['meter']}, {info['key']}" + (" (estimated)" if info["key_source"] != "file" else "")
@@ -181,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"symgen {args.command}: {err}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader (e.g. `head`) went away: not an error
+        return 0
     except KeyboardInterrupt:
         print(f"symgen {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -117,6 +117,11 @@ def _load_with_music21(path: Path, fmt: str | None, tune: int | None) -> Score:
                     f"{path}: no K: (key) field, so this is not ABC music; fix the file"
                 )
             stream = music21.converter.parse(text, format="abc")
+            if not stream.recurse().notes:
+                raise SymgenError(
+                    f"{path}: no notes could be read from this ABC (syntax errors?); "
+                    "check the tune body in an ABC editor"
+                )
         else:
             stream = music21.converter.parse(str(path))
         if isinstance(stream, music21.stream.Opus):
