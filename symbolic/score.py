@@ -479,9 +479,17 @@ def _melody(track: Track, grid: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return onset, end, pitch
 
 
-def _bars(score: Score, total: int) -> list[tuple[int, int, int, int]]:
-    """(start, length, numerator, denominator) of every bar up to `total` ticks."""
-    sigs = [(s.time, s.numerator, s.denominator) for s in score.time_signatures] or [(0, 4, 4)]
+def _bars(score: Score, total: int, grid: int) -> list[tuple[int, int, int, int]]:
+    """(start, length, numerator, denominator) of every bar up to `total` ticks.
+
+    Meter changes are snapped to the grid; meters whose bar is shorter than one grid step
+    (music21 writes 1/32 bars around repeats) are dropped.
+    """
+    by_time: dict[int, tuple[int, int]] = {}
+    for sig in score.time_signatures:
+        if TPQ * 4 * sig.numerator // sig.denominator >= grid:
+            by_time[int(round(sig.time / grid)) * grid] = (sig.numerator, sig.denominator)
+    sigs = sorted((t, n, d) for t, (n, d) in by_time.items()) or [(0, 4, 4)]
     if sigs[0][0] > 0:
         sigs.insert(0, (0, 4, 4))
     bars = []
@@ -532,7 +540,7 @@ def to_abc(
     onset, end, pitch = _melody(melody, grid)
     chord_at = {int(round(t / grid)) * grid: str(name).replace('"', "") for t, name in chords or []}
     total = max(int(end[-1]), max(chord_at, default=0) + grid)
-    bars = _bars(score, total)
+    bars = _bars(score, total, grid)
     total = bars[-1][0] + bars[-1][1]
     sharps = int(score.key_signatures[0].key) if score.key_signatures else None
     minor = bool(score.key_signatures[0].tonality) if score.key_signatures else False
