@@ -34,16 +34,17 @@ def resolve(name_or_path: str | Path) -> Path:
 
 def load_tokenizer(folder: Path):
     """The tokenizer saved beside a model."""
-    spec = json.loads((folder / "tokenizer.json").read_text())
-    if spec.get("name") == "remi":
+    path = folder / "tokenizer.json"
+    spec = json.loads(path.read_text())
+    if "controls" in spec:
         from symbolic.tokenize.remi import load_remi_tokenizer
 
-        return load_remi_tokenizer(folder / "tokenizer.json")
-    if spec.get("name") == "abc":
-        from symbolic.tokenize.abc import load_abc_tokenizer
+        return load_remi_tokenizer(path)
+    if "classes" in spec:
+        from symbolic.tokenize.abc import AbcTokenizer
 
-        return load_abc_tokenizer(folder / "tokenizer.json")
-    raise SymgenError(f"{folder}: unknown tokenizer {spec.get('name')!r} in tokenizer.json")
+        return AbcTokenizer.load(path)
+    raise SymgenError(f"{path}: not a tokenizer spec symgen knows")
 
 
 @dataclass
@@ -76,7 +77,7 @@ def export(model, tokenizer, folder: str | Path, card: dict) -> Path:
     model.save_pretrained(folder, safe_serialization=True)
     model.to(torch.float32)
     (folder / "generation_config.json").unlink(missing_ok=True)
-    tokenizer.save(folder)
+    tokenizer.save(folder / "tokenizer.json")
     card = {
         "date": dt.date.today().isoformat(),
         "machine": f"{platform.machine()}, CPU",

@@ -120,8 +120,9 @@ class RemiTokenizer:
         """A fresh grammar state for sampling one sequence (see `RemiGrammar`)."""
         return RemiGrammar(self, **constraints)
 
-    def save(self, folder: str | Path) -> Path:
-        path = Path(folder) / "tokenizer.json"
+    def save(self, path: str | Path) -> Path:
+        """Write the spec as JSON (beside a checkpoint)."""
+        path = Path(path)
         path.write_text(json.dumps({"name": self.name, **self.spec}, indent=1))
         return path
 
@@ -222,7 +223,7 @@ class RemiGrammar:
             mask[self.tok.eos_id] = True
         else:
             mask[self.tok.vocab["Bar_None"]] = True
-            if p == "Duration":
+            if p == "Duration" and self.max_bars is None:
                 mask[self.tok.eos_id] = True
         return mask
 

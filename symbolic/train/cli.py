@@ -61,7 +61,7 @@ def run(args: list[str]) -> None:
             "val_bits_per_token": round(float(metrics["val/bits_per_token"]), 4),
             "train_steps": int(cli.trainer.global_step),
             "data": build.get("source"),
-            "tokenizer": tok.name,
+            "tokenizer": build.get("tokenizer"),
             "recipe": cfg.get("config", [None])[0].relative if cfg.get("config") else None,
         }
         export(cli.model.model, tok, cfg.export, card)

@@ -111,7 +111,9 @@ class ShardDataModule(L.LightningDataModule):
 
     def setup(self, stage: str | None = None) -> None:
         tok = self.tokenizer()
-        bar_ids = [tok.vocab["Bar_None"]] if tok.name == "remi" else []
+        bar_ids = (
+            [tok.vocab["Bar_None"]] if hasattr(tok, "vocab") else tok.class_ids["bar"].tolist()
+        )
         self.train_set = WindowDataset(self.path, "train", self.seq_len, tok.pad_id, bar_ids)
         self.val_set = WindowDataset(self.path, "val", self.seq_len, tok.pad_id, bar_ids)
         self.sampler = ResumableSampler(self.train_set, self.seed)
