@@ -498,7 +498,12 @@ def _bars(score: Score, total: int, grid: int) -> list[tuple[int, int, int, int]
         length = TPQ * 4 * num // den
         t = time
         while (stop is None and t < total) or (stop is not None and t < stop):
-            bars.append((t, length if stop is None else min(length, stop - t), num, den))
+            size = length if stop is None else min(length, stop - t)
+            if size == length:
+                bars.append((t, size, num, den))
+            else:  # a bar cut short by a meter change gets its own meter, e.g. 3/8
+                unit = TPQ * 4 // den if size % (TPQ * 4 // den) == 0 else grid
+                bars.append((t, size, size // unit, TPQ * 4 // unit))
             t += length
     return bars or [(0, TPQ * 4 * sigs[0][1] // sigs[0][2], sigs[0][1], sigs[0][2])]
 
