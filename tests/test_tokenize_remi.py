@@ -1,0 +1,113 @@
+"""REMI round trip over real music: the notes, tempos and meters that miditok's own
+preprocessing keeps come back from `decode(encode(score))`, and the sampling grammar accepts
+every real token sequence.
+
+Sources: every Bach chorale in music21's corpus (converted once with `from_music21`, cached in
+pytest's cache folder) and every Nottingham MIDI file. Exclusions (justified):
+- `.rntxt` files under music21's `bach/` are Roman-numeral analyses, not scores: no notes.
+No chorale or Nottingham file is excluded otherwise.
+
+Parsing ~410 chorales with music21 takes several minutes on one core, so the full chorale set
+is marked slow; a fixed sample of chorales runs in the default suite.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import music21
+import numpy as np
+import pytest
+from symusic import Score
+
+from symbolic.paths import data_root
+from symbolic.score import from_music21
+from symbolic.tokenize import get_tokenizer
+
+CHORALES = sorted(
+    (p for p in music21.corpus.getComposer("bach") if p.suffix != ".rntxt"), key=lambda p: p.name
+)
+FAST_CHORALES = CHORALES[::40]
+NOTTINGHAM = data_root() / "nottingham" / "midi"
+NOTTINGHAM_FILES = sorted(NOTTINGHAM.glob("*.mid")) if NOTTINGHAM.is_dir() else []
+
+
+@pytest.fixture(scope="session")
+def tok():
+    return get_tokenizer("remi")
+
+
+@pytest.fixture(scope="session")
+def chorale_midi(request: pytest.FixtureRequest):
+    """MIDI bytes of a chorale, converted once and kept in pytest's cache between runs."""
+    folder = Path(request.config.cache.mkdir("chorale_midi"))
+
+    def get(path: Path) -> bytes:
+        cached = folder / f"{path.name}.mid"
+        if not cached.exists():
+            cached.write_bytes(from_music21(music21.corpus.parse(path)).dumps_midi())
+        return cached.read_bytes()
+
+    return get
+
+
+def _notes(score: Score) -> np.ndarray:
+    """Sorted (program, pitch, onset, duration) rows; times in 1/tpq-free units (x lcm)."""
+    rows = []
+    for track in score.tracks:
+        arr = track.notes.numpy()
+        program = -1 if track.is_drum else int(track.program)
+        scale = 960 // score.tpq  # both 12 and 24 tpq divide 960
+        rows.append(
+            np.stack(
+                [
+                    np.full(len(arr["time"]), program),
+                    arr["pitch"].astype(np.int64),
+                    arr["time"].astype(np.int64) * scale,
+                    arr["duration"].astype(np.int64) * scale,
+                ],
+                1,
+            )
+        )
+    out = np.concatenate(rows) if rows else np.zeros((0, 4), dtype=np.int64)
+    return out[np.lexsort(out.T[::-1])]
+
+
+def _check_round_trip(tok, score: Score) -> None:
+    ref = tok.miditok.preprocess_score(score.copy())
+    ids = tok.encode_score(score)
+    dec = tok.decode(ids)
+    np.testing.assert_array_equal(_notes(dec), _notes(ref))
+
+    def when(t: int, s: Score) -> Fraction:
+        return Fraction(t, s.tpq)
+
+    tempos = [(when(t.time, ref), t.qpm) for t in ref.tempos]
+    back = [(when(t.time, dec), t.qpm) for t in dec.tempos]
+    assert [t for t, _ in back] == [t for t, _ in tempos]
+    np.testing.assert_allclose([q for _, q in back], [q for _, q in tempos], rtol=1e-4)
+    meters = [(when(s.time, ref), s.numerator, s.denominator) for s in ref.time_signatures]
+    assert [(when(s.time, dec), s.numerator, s.denominator) for s in dec.time_signatures] == meters
+    grammar = tok.grammar()
+    grammar.feed(tok.control_ids())
+    for i in [*ids, tok.eos_id]:
+        assert grammar.allowed()[i], f"grammar refuses {tok.id_to_token[i]}"
+        grammar.advance(i)
+
+
+@pytest.mark.parametrize("path", FAST_CHORALES, ids=lambda p: p.name)
+def test_remi_round_trip_chorale_sample(tok, chorale_midi, path: Path) -> None:
+    _check_round_trip(tok, Score.from_midi(chorale_midi(path)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", CHORALES, ids=lambda p: p.name)
+def test_remi_round_trip_every_chorale(tok, chorale_midi, path: Path) -> None:
+    _check_round_trip(tok, Score.from_midi(chorale_midi(path)))
+
+
+@pytest.mark.skipif(not NOTTINGHAM_FILES, reason=f"Nottingham MIDI not found in {NOTTINGHAM}")
+@pytest.mark.parametrize("path", NOTTINGHAM_FILES or [None], ids=lambda p: p.name if p else "none")
+def test_remi_round_trip_nottingham(tok, path: Path) -> None:
+    _check_round_trip(tok, Score.from_file(str(path)))
