@@ -12,7 +12,7 @@ from symbolic.errors import SymgenError
 from symbolic.render import render_file
 from symbolic.score import describe, load, save_abc, save_midi
 
-TUNE = "ryansMammoth/42dHighlandRegimentStrathspey.abc"
+TUNE = "ryansMammoth/AllTheWayToGalwayReel.abc"
 
 
 def main() -> None:
@@ -24,7 +24,7 @@ def main() -> None:
     score = load(source)
     info = describe(score)
     midi = save_midi(score, args.out / "folk_tune.mid")
-    abc = save_abc(score, args.out / "folk_tune.abc", title="Highland Regiment (symgen)")
+    abc = save_abc(score, args.out / "folk_tune.abc", title="All the Way to Galway (symgen)")
     print(f"tune:  {source.name}: {info['bars']} bars, {info['notes']} notes, {info['key']}")
     print(f"MIDI:  {midi}")
     print(f"ABC:   {abc}")

@@ -502,7 +502,8 @@ def _bars(score: Score, total: int, grid: int) -> list[tuple[int, int, int, int]
             if size == length:
                 bars.append((t, size, num, den))
             else:  # a bar cut short by a meter change gets its own meter, e.g. 3/8
-                unit = TPQ * 4 // den if size % (TPQ * 4 // den) == 0 else grid
+                units = (TPQ * 4 // den, TPQ // 2, TPQ // 4, grid)  # its beat, 8ths, 16ths
+                unit = next(u for u in units if u > 0 and size % u == 0)
                 bars.append((t, size, size // unit, TPQ * 4 // unit))
             t += length
     return bars or [(0, TPQ * 4 * sigs[0][1] // sigs[0][2], sigs[0][1], sigs[0][2])]
