@@ -101,7 +101,7 @@ class FastDecoder:
         cos, sin = self.cos[start:end], self.sin[start:end]
         causal = t > 1
         for (ln1, qkv_w, o_w, ln2, gu_w, down_w), (k_cache, v_cache) in zip(
-            self.layers, self.cache
+            self.layers, self.cache, strict=True
         ):
             qkv = (self._rms(x, ln1) @ qkv_w).view(b, t, 3, self.n_heads, self.head_dim)
             q, k, v = qkv.permute(2, 0, 3, 1, 4)
@@ -186,7 +186,7 @@ def sample(
                 np.stack(
                     [
                         g.allowed() if not d else np.ones_like(g.allowed())
-                        for g, d in zip(grammars, done)
+                        for g, d in zip(grammars, done, strict=True)
                     ]
                 )
             )

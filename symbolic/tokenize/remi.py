@@ -165,6 +165,7 @@ class RemiGrammar:
         self.program: int | None = None
         self.finished = False
         self.tempo_done = False
+        self.sounding: set[tuple[int | None, int]] = set()
         cache = _masks(tok)
         self.masks = cache
         self.position_values = cache["position_values"]
@@ -210,7 +211,12 @@ class RemiGrammar:
                 return self.tempo_mask
             return self.program_mask | (self.tempo_mask if not self.forced_tempo else m["none"])
         if p == "Program":
-            return m["PitchDrum"] if self.program == -1 else m["Pitch"]
+            mask = m["PitchDrum"] if self.program == -1 else m["Pitch"]
+            used = [i for prog, i in self.sounding if prog == self.program]
+            if used:  # the same note twice at one onset is an error miditok counts
+                mask = mask.copy()
+                mask[used] = False
+            return mask
         if p in ("Pitch", "PitchDrum"):
             return m["Duration"]
         # after TimeSig, Tempo or Duration: a later position, the next bar, or the end
@@ -240,11 +246,15 @@ class RemiGrammar:
         elif kind == "Bar":
             self.bars += 1
             self.position = -1
+            self.sounding.clear()
         elif kind == "TimeSig":
             num, den = token.split("_")[1].split("/")
             self.positions_in_bar = int(num) * self.tok.positions_per_beat
         elif kind == "Position":
             self.position = int(self.position_values[idx])
+            self.sounding.clear()
+        elif kind in ("Pitch", "PitchDrum"):
+            self.sounding.add((self.program, idx))
         elif kind == "Tempo":
             self.tempo_done = True
         elif kind == "Program":
