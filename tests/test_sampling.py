@@ -59,10 +59,10 @@ def test_remi_grammar_makes_every_sample_decode(hf_model, tok):
     """An untrained model under the grammar: valid structure, asked programs and meter only."""
     fast = FastDecoder.from_hf(hf_model)
     prefix = tok.control_ids(style="jazz", key="Cm", programs=[0, 32])
-    grammars = [tok.grammar(programs=[0, 32], meter="3/4", tempo=100, max_bars=4) for _ in range(16)]
-    outs = sample(
-        fast, prefix, grammars, SampleConfig(max_new_tokens=400, seed=1), num_samples=16
-    )
+    grammars = [
+        tok.grammar(programs=[0, 32], meter="3/4", tempo=100, max_bars=4) for _ in range(16)
+    ]
+    outs = sample(fast, prefix, grammars, SampleConfig(max_new_tokens=400, seed=1), num_samples=16)
     for ids in outs:
         tokens = tok.tokens(ids)
         assert tok.miditok.tokens_errors(tokens) == 0

@@ -46,23 +46,28 @@ def run(args: list[str]) -> None:
     checkpoint = ModelCheckpoint(
         dirpath=ckpt_dir, save_last=True, every_n_train_steps=cfg.ckpt_every, save_top_k=0
     )
-    cli.trainer.callbacks.extend([checkpoint, LearningRateMonitor(logging_interval="step")])
+    cli.trainer.callbacks.append(checkpoint)
+    if cli.trainer.logger:
+        cli.trainer.callbacks.append(LearningRateMonitor(logging_interval="step"))
     resume = ckpt_dir / "last.ckpt"
     cli.trainer.fit(cli.model, cli.datamodule, ckpt_path=str(resume) if resume.exists() else None)
     if cfg.export:
         from symbolic.models.checkpoint import export
 
-        metrics = cli.trainer.validate(cli.model, cli.datamodule, verbose=False)[0]
+        results = cli.trainer.validate(cli.model, cli.datamodule, verbose=False)
+        metrics = results[0] if results and results[0] else {}
         tok = cli.datamodule.tokenizer()
         build = json.loads((Path(cli.datamodule.path) / "build.json").read_text())
         card = {
             **cfg.card,
-            "val_loss": round(float(metrics["val/loss"]), 4),
-            "val_bits_per_token": round(float(metrics["val/bits_per_token"]), 4),
+            "val_loss": round(float(metrics["val/loss"]), 4) if metrics else None,
+            "val_bits_per_token": (
+                round(float(metrics["val/bits_per_token"]), 4) if metrics else None
+            ),
             "train_steps": int(cli.trainer.global_step),
             "data": build.get("source"),
             "tokenizer": build.get("tokenizer"),
             "recipe": cfg.get("config", [None])[0].relative if cfg.get("config") else None,
         }
         export(cli.model.model, tok, cfg.export, card)
-        print(f"exported to {cfg.export}: val loss {card['val_loss']}")
+        print(f"exported to {cfg.export}: validation loss {card['val_loss']}")
