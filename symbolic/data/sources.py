@@ -573,7 +573,7 @@ def build_jazz_score(melody_rows: list[dict], beat_rows: list[dict], solo_progra
     end = to_ticks(np.array([float(r["onset"]) + float(r["duration"]) for r in melody_rows]))
     end = np.maximum(end, start + JAZZ_GRID)
     pitch = np.array([int(float(r["pitch"])) for r in melody_rows])
-    loud = np.array([float(r["loud_median"] or 0) for r in melody_rows])
+    loud = np.array([float(r.get("loud_median") or 0) for r in melody_rows])  # absent in a few
     z = (loud - loud.mean()) / (loud.std() or 1.0)
     velocity = np.clip(np.round(84 + 14 * z), 40, 120).astype(np.int64)
     shift = min(int(start.min()), int(beat_ticks[first_downbeat]) if len(beat_ticks) else 0)
