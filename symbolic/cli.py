@@ -76,7 +76,9 @@ def cmd_data_build(args: argparse.Namespace) -> None:
         data_root=args.data_root,
         limit=args.limit,
     )
-    _emit(args, result, f"{result['pieces']} pieces, {result['tokens']} tokens in {args.out}")
+    pieces = sum(s["pieces"] for s in result["splits"].values())
+    tokens = sum(s["tokens"] for s in result["splits"].values())
+    _emit(args, result, f"{pieces} pieces, {tokens} tokens in {args.out}")
 
 
 def cmd_train(args: argparse.Namespace, rest: list[str]) -> None:
