@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 # fmt: off
+# ruff: noqa: E501
 PROGRAM_NAMES: tuple[str, ...] = (
     "Acoustic Grand Piano", "Bright Acoustic Piano", "Electric Grand Piano", "Honky-tonk Piano",
     "Electric Piano 1", "Electric Piano 2", "Harpsichord", "Clavinet",
