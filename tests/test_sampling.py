@@ -97,3 +97,30 @@ def test_prompt_too_long_is_a_clear_error(hf_model):
     fast = FastDecoder.from_hf(hf_model)
     with pytest.raises(SymgenError, match="more than the model"):
         sample(fast, list(np.ones(600, dtype=int)), config=SampleConfig(max_new_tokens=5))
+
+
+def test_optional_bpe_round_trip(tmp_path):
+    """BPE via miditok's train: fewer ids, same notes back, saved and reloaded."""
+    from symusic import Note, Score, Track
+
+    from symbolic.score import save_midi
+
+    files = []
+    for i in range(6):
+        score = Score(480)
+        track = Track("Piano", 0, False)
+        for j in range(64):
+            track.notes.append(Note(j * 240, 240, 60 + (i + j * 3) % 12, 80))
+        score.tracks.append(track)
+        files.append(save_midi(score, tmp_path / f"f{i}.mid"))
+    tok = load_remi_tokenizer()
+    base = tok.encode_score(Score(str(files[0])))
+    tok.train_bpe(files, vocab_size=tok.vocab_size + 60)
+    ids = tok.encode_score(Score(str(files[0])))
+    assert len(ids) < len(base)
+    back = tok.decode(ids)
+    assert back.note_num() == 64
+    with pytest.raises(Exception, match="BPE"):
+        tok.grammar()
+    reloaded = load_remi_tokenizer(tok.save(tmp_path / "tokenizer.json"))
+    assert reloaded.encode_score(Score(str(files[0]))) == ids

@@ -71,6 +71,9 @@ class RemiTokenizer:
         return self.miditok.decode(TokSequence(ids=body))
 
     def is_special(self, idx: int) -> bool:
+        """Conditioning or special token (BPE ids, above the base vocabulary, never are)."""
+        if idx >= len(self.types):
+            return False
         return self.types[idx] in self.control_types or self.types[idx] in (
             "PAD",
             "BOS",
@@ -118,12 +121,32 @@ class RemiTokenizer:
 
     def grammar(self, **constraints) -> RemiGrammar:
         """A fresh grammar state for sampling one sequence (see `RemiGrammar`)."""
+        if self.miditok.is_trained:
+            raise SymgenError("the sampling grammar works on base REMI ids, not on BPE ids")
         return RemiGrammar(self, **constraints)
 
+    def train_bpe(self, files: Sequence[str | Path], vocab_size: int) -> None:
+        """Learn BPE merges with miditok's `train` (fewer, longer tokens for research models).
+
+        `encode_score`/`decode` then work on BPE ids; the grammar (and so the shipped models)
+        stays on the base vocabulary.
+        """
+        self.miditok.train(vocab_size=vocab_size, model="BPE", files_paths=[str(f) for f in files])
+
+    @property
+    def trained_vocab_size(self) -> int:
+        """Vocabulary size of encoded ids: the BPE vocabulary once trained."""
+        return len(self.miditok) if self.miditok.is_trained else self.vocab_size
+
     def save(self, path: str | Path) -> Path:
-        """Write the spec as JSON (beside a checkpoint)."""
+        """Write the spec as JSON (beside a checkpoint); learned BPE merges go in a sibling file."""
         path = Path(path)
-        path.write_text(json.dumps({"name": self.name, **self.spec}, indent=1))
+        spec = {"name": self.name, **self.spec}
+        if self.miditok.is_trained:
+            bpe = path.with_name(path.stem + ".bpe.json")
+            self.miditok.save(bpe)
+            spec["bpe_file"] = bpe.name
+        path.write_text(json.dumps(spec, indent=1))
         return path
 
 
@@ -134,9 +157,16 @@ def key_token_value(tonic: int, mode: str) -> str:
 
 def load_remi_tokenizer(path: str | Path | None = None) -> RemiTokenizer:
     """The REMI tokenizer from a spec file (default: `tokenizers/remi.json`)."""
-    spec = json.loads(Path(path or spec_path("remi")).read_text())
+    path = Path(path or spec_path("remi"))
+    spec = json.loads(path.read_text())
     spec.pop("name", None)
-    return RemiTokenizer(spec)
+    bpe = spec.pop("bpe_file", None)
+    tok = RemiTokenizer(spec)
+    if bpe:
+        from miditok import REMI
+
+        tok.miditok = REMI(params=path.with_name(bpe))
+    return tok
 
 
 class RemiGrammar:
