@@ -68,7 +68,8 @@ class RemiTokenizer:
         from miditok import TokSequence
 
         body = [int(i) for i in ids if not self.is_special(int(i))]
-        return self.miditok.decode(TokSequence(ids=body))
+        seq = TokSequence(ids=body, are_ids_encoded=self.miditok.is_trained)
+        return self.miditok.decode(seq)
 
     def is_special(self, idx: int) -> bool:
         """Conditioning or special token (BPE ids, above the base vocabulary, never are)."""
