@@ -1,37 +1,44 @@
-"""The end-to-end demo behind `make demo`: a folk tune from music21's ABC corpus to MIDI, ABC
-and WAV. Extend it as tasks land (text2midi, infill, lyric2melody)."""
+"""The end-to-end demo behind `make demo`, on the shipped default models.
+
+1. `abc-folk` writes a jig in D from a header prompt (ABC + MIDI);
+2. `remi-multi` continues that MIDI with 8 more bars in the folk style;
+3. FluidSynth renders the result to WAV. Prints the path of every file written.
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-import music21
-
 from symbolic.errors import SymgenError
 from symbolic.render import render_file
-from symbolic.score import describe, load, save_abc, save_midi
-
-TUNE = "ryansMammoth/AllTheWayToGalwayReel.abc"
+from symbolic.score import describe, load
+from symbolic.tasks.generate import generate
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("demo_out"))
+    parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    abc_files = music21.corpus.getPaths(fileExtensions=["abc"])
-    source = next(p for p in abc_files if str(p).endswith(TUNE))
-    score = load(source)
-    info = describe(score)
-    midi = save_midi(score, args.out / "folk_tune.mid")
-    abc = save_abc(score, args.out / "folk_tune.abc", title="All the Way to Galway (symgen)")
-    print(f"tune:  {source.name}: {info['bars']} bars, {info['notes']} notes, {info['key']}")
+    tune = generate(model="abc-folk", prompt="M:6/8\nK:D\nR:jig", out=args.out, seed=args.seed)
+    abc, midi = tune["outputs"]
+    print(f"ABC:   {abc}  (abc-folk, {tune['timings']['total']:.1f} s)")
     print(f"MIDI:  {midi}")
-    print(f"ABC:   {abc}")
+    longer = generate(
+        model="remi-multi",
+        continue_path=Path(midi),
+        bars=8,
+        style="folk",
+        out=args.out / "jig-continued.mid",
+        seed=args.seed,
+    )
+    cont = longer["outputs"][0]
+    info = describe(load(cont))
+    print(f"MIDI:  {cont}  (remi-multi added 8 bars: {info['bars']} bars, {info['notes']} notes)")
     try:
-        wav = render_file(midi, args.out / "folk_tune.wav")
-        speed = f"{wav['audio_seconds']:.0f} s, {wav['realtime_factor']}x real time"
-        print(f"WAV:   {wav['wav']} ({speed})")
+        wav = render_file(cont, args.out / "jig-continued.wav")
+        print(f"WAV:   {wav['wav']}  ({wav['audio_seconds']:.0f} s of audio)")
     except SymgenError as err:
         print(f"WAV:   skipped: {err}")
 

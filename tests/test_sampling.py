@@ -124,3 +124,22 @@ def test_optional_bpe_round_trip(tmp_path):
         tok.grammar()
     reloaded = load_remi_tokenizer(tok.save(tmp_path / "tokenizer.json"))
     assert reloaded.encode_score(Score(str(files[0]))) == ids
+
+
+def test_required_programs_play_in_every_bar(hf_model, tok):
+    fast = FastDecoder.from_hf(hf_model)
+    programs = [66, 32, 0]
+    grammars = [tok.grammar(programs=programs, max_bars=3, require_programs=True) for _ in range(8)]
+    outs = sample(
+        fast,
+        tok.control_ids(style="jazz"),
+        grammars,
+        SampleConfig(max_new_tokens=1500, seed=4),
+        num_samples=8,
+    )
+    for ids in outs:
+        assert ids[-1] == tok.eos_id
+        bars = " ".join(tok.tokens(ids)).split("Bar_None")[1:]
+        assert len(bars) == 3
+        for bar in bars:
+            assert all(f"Program_{p} " in bar for p in programs)

@@ -176,7 +176,8 @@ class RemiGrammar:
     Order inside a bar: Bar, TimeSig, then per onset Position (strictly increasing, inside the
     bar), an optional Tempo, then notes as Program, Pitch (PitchDrum for drums), Duration.
     Constraints: `programs` (allowed GM programs, 128 = drums), `meter` ("3/4"), `tempo` (bpm:
-    forced on the first onset, no changes after), `max_bars` (EOS instead of the next Bar).
+    forced on the first onset, no changes after), `max_bars` (EOS instead of the next Bar),
+    `require_programs` (a bar closes only once every allowed program has played in it).
     """
 
     def __init__(
@@ -186,6 +187,7 @@ class RemiGrammar:
         meter: str | None = None,
         tempo: float | None = None,
         max_bars: int | None = None,
+        require_programs: bool = False,
     ) -> None:
         self.tok = tok
         self.max_bars = max_bars
@@ -221,6 +223,8 @@ class RemiGrammar:
                 name = "Program_-1" if p == DRUMS else f"Program_{p}"
                 if name in tok.vocab:
                     self.program_mask[tok.vocab[name]] = True
+        self.required = set(np.flatnonzero(self.program_mask)) if require_programs else set()
+        self.played: set[int] = set()
 
     def feed(self, ids: Iterable[int]) -> None:
         """Force a prefix (controls, or the tokens of a score to continue)."""
@@ -256,6 +260,8 @@ class RemiGrammar:
             mask |= self.program_mask
         start = self.position + 1
         mask[self.position_ids[start : self.positions_in_bar]] = True
+        if self.required and self.bars and not self.required <= self.played:
+            return mask  # no Bar, no EOS: an instrument the request needs is missing
         if self.max_bars is not None and self.bars >= self.max_bars:
             mask[self.tok.eos_id] = True
         else:
@@ -278,6 +284,7 @@ class RemiGrammar:
             self.bars += 1
             self.position = -1
             self.sounding.clear()
+            self.played.clear()
         elif kind == "TimeSig":
             num, den = token.split("_")[1].split("/")
             self.positions_in_bar = int(num) * self.tok.positions_per_beat
@@ -290,6 +297,7 @@ class RemiGrammar:
             self.tempo_done = True
         elif kind == "Program":
             self.program = int(token.split("_")[1])
+            self.played.add(idx)
         if kind != "PAD":
             self.prev = kind
 
