@@ -50,6 +50,7 @@ def shards(tmp_path_factory) -> Path:
 
 def _recipe(tmp: Path, shards: Path, name: str) -> Path:
     cfg = {**TINY, "data": {**TINY["data"], "path": str(shards)}}
+    cfg["trainer"] = {**cfg["trainer"], "default_root_dir": str(tmp / f"root-{name}")}
     cfg["ckpt_dir"] = str(tmp / f"ckpt-{name}")
     cfg["export"] = str(tmp / f"model-{name}")
     cfg["card"] = {"name": name}
