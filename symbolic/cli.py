@@ -105,6 +105,26 @@ def cmd_generate(args: argparse.Namespace) -> None:
     _emit(args, result, "\n".join(result["outputs"]))
 
 
+def cmd_text2midi(args: argparse.Namespace) -> None:
+    from symbolic.tasks.text2midi import text2midi
+
+    result = text2midi(
+        args.prompt,
+        out=args.out,
+        bars=args.bars,
+        num_samples=args.num_samples,
+        seed=args.seed,
+        wav=args.wav,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        model=args.model,
+    )
+    if not args.json:
+        for note in result["notes"]:
+            print(f"note: {note}", file=sys.stderr)
+    _emit(args, result, "\n".join(result["outputs"] + result["wav"]))
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="symgen",
@@ -119,6 +139,18 @@ def _parser() -> argparse.ArgumentParser:
         sp.set_defaults(handler=handler)
         sp.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
         return sp
+
+    sp = add("text2midi", cmd_text2midi, "Write a multi-track MIDI file from a text prompt.")
+    sp.add_argument("prompt", help='e.g. "jazz in C minor", "a slow waltz for strings"')
+    sp.add_argument("-o", "--out", type=Path, help="output .mid (default: named after the prompt)")
+    sp.add_argument("--bars", type=int, help="length in bars (default: from the prompt, else 16)")
+    sp.add_argument("--num-samples", type=int, default=1)
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--wav", type=Path, help="also render to this .wav with FluidSynth")
+    sp.add_argument("--temperature", type=float, default=1.0)
+    sp.add_argument("--top-p", type=float, default=0.95)
+    sp.add_argument("--model", default="remi-multi", help="a shipped model name or folder")
+    sp.add_argument("--json", action="store_true", help="print one JSON object")
 
     sp = add("info", cmd_info, "Show tracks, instruments, tempo, meter, key, bars and notes.")
     sp.add_argument("file", type=Path)

@@ -9,8 +9,7 @@ import re
 import time
 from pathlib import Path
 
-import numpy as np
-from symusic import Note, Score
+from symusic import Score
 
 from symbolic.errors import SymgenError
 from symbolic.score import (
@@ -20,17 +19,10 @@ from symbolic.score import (
     save_midi,
     write_atomic,
 )
+from symbolic.tasks.common import add_notes, progress_bar, sample_bars
 
 DEFAULT_OUT = Path("symgen_out")
 STYLE_BY_FAMILY = {"Ensemble": "chorale", "Strings": "classical", "Reed": "jazz", "Brass": "jazz"}
-
-
-def _progress(total: int, desc: str):
-    """A tqdm bar on stderr for sampling loops (silent when stderr is not a terminal)."""
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, desc=desc, unit="tok", leave=False, delay=2.0)
-    return bar, lambda step: bar.update(1)
 
 
 def generate(
@@ -83,7 +75,7 @@ def _abc_tunes(lm, prompt: str, out: Path, k: int, seed: int, temperature: float
     ids = tok.encode_header(header)
     fields = dict(re.findall(r"^([A-Z]):\s*(.+?)\s*$", header, flags=re.M))
     grammars = [tok.grammar(meter=fields.get("M"), key=fields.get("K")) for _ in range(k)]
-    bar, tick = _progress(lm.decoder.max_len, "sampling")
+    bar, tick = progress_bar(lm.decoder.max_len, "sampling", unit="tok")
     cfg = SampleConfig(
         temperature=temperature, top_p=top_p, max_new_tokens=lm.decoder.max_len, seed=seed
     )
@@ -128,7 +120,7 @@ def _bar_end_tick(score: Score) -> int:
 
 
 def _continue_midi(lm, path, bars, out, k, seed, temperature, top_p, style):
-    from symbolic.models.sampling import SampleConfig, sample
+    from symbolic.models.sampling import SampleConfig
     from symbolic.score import bar_count
 
     if bars < 1 or bars > 64:
@@ -156,33 +148,17 @@ def _continue_midi(lm, path, bars, out, k, seed, temperature, top_p, style):
         density=score.note_num() / max(n_bars, 1),
         bars=n_bars + bars,
     )
-    body = np.array(tok.encode_score(score), dtype=np.int64)
-    bar_id = tok.vocab["Bar_None"]
-    per_bar = len(body) / max(n_bars, 1)
-    budget = int(per_bar * bars * 1.6) + 16
-    room = lm.decoder.max_len - len(controls) - 1 - budget
-    if room < per_bar:
-        raise SymgenError(
-            f"{bars} new bars of this file do not fit the model; ask for fewer --bars"
-        )
-    starts = np.flatnonzero(body == bar_id)
-    fit = starts[starts >= len(body) - room]
-    context = body[fit[0] if len(fit) else starts[-1] :]
-    prompt = controls + context.tolist() + [bar_id]
+    body = tok.encode_score(score)
     sig = score.time_signatures[-1] if score.time_signatures else None
     meter = f"{sig.numerator}/{sig.denominator}" if sig else "4/4"
-    meter = meter if f"TimeSig_{meter}" in tok.vocab else None
-    max_bars = int((np.array(prompt) == bar_id).sum()) + bars - 1
-    grammars = [tok.grammar(programs=programs, meter=meter, max_bars=max_bars) for _ in range(k)]
-    cfg = SampleConfig(temperature=temperature, top_p=top_p, max_new_tokens=budget, seed=seed)
-    bar, tick = _progress(budget, "sampling")
-    samples = sample(lm.decoder, prompt, grammars, cfg, num_samples=k, progress=tick)
-    bar.close()
+    grammar = {"programs": programs, "meter": meter if f"TimeSig_{meter}" in tok.vocab else None}
     offset = _bar_end_tick(score)
     outputs = []
-    for new, target in zip(samples, outs, strict=True):
+    for i, target in enumerate(outs):
+        cfg = SampleConfig(temperature=temperature, top_p=top_p, seed=seed + 1000 * i)
+        new = sample_bars(lm, controls, body, bars, grammar, cfg)
         result = score.copy()
-        _append_notes(result, tok.decode([bar_id, *new]), offset)
+        add_notes(result, tok.decode(new), offset)
         outputs.append(str(save_midi(result, target)))
     return {
         "outputs": outputs,
@@ -192,36 +168,3 @@ def _continue_midi(lm, path, bars, out, k, seed, temperature, top_p, style):
         "key": key_token_value(tonic, mode),
         "programs": programs,
     }
-
-
-def _append_notes(score: Score, new: Score, offset: int) -> None:
-    """Put the new notes after `offset` into the input's tracks (same program, nearest pitch)."""
-    new = new.resample(score.tpq, min_dur=1)
-    tracks = [t for t in score.tracks if t.note_num()]
-    for src in new.tracks:
-        if src.note_num() == 0:
-            continue
-        arr = src.notes.numpy()
-        same = [
-            t
-            for t in tracks
-            if t.is_drum == src.is_drum and (src.is_drum or t.program == src.program)
-        ]
-        if not same:
-            continue
-        means = np.array([t.notes.numpy()["pitch"].mean() for t in same])
-        choice = np.abs(arr["pitch"][:, None].astype(float) - means[None, :]).argmin(axis=1)
-        for j, track in enumerate(same):
-            sel = choice == j
-            if not sel.any():
-                continue
-            velocity = int(np.median(track.notes.numpy()["velocity"]))
-            track.notes.extend(
-                Note.from_numpy(
-                    time=(arr["time"][sel] + offset).astype(np.int32),
-                    duration=arr["duration"][sel],
-                    pitch=arr["pitch"][sel],
-                    velocity=np.full(int(sel.sum()), velocity, dtype=np.int8),
-                )
-            )
-            track.notes.sort()
