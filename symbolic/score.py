@@ -211,14 +211,20 @@ def validate(score: Score, where: str, *, require_notes: bool = True) -> None:
             )
 
 
-def estimate_key(score: Score) -> tuple[int, str]:
-    """Key by Krumhansl-Kessler profiles over duration-weighted pitch classes: (tonic, mode)."""
+def pitch_class_histogram(score: Score) -> np.ndarray:
+    """Sounding time per pitch class over all pitched tracks."""
     hist = np.zeros(12)
     for track in score.tracks:
         if track.is_drum or track.note_num() == 0:
             continue
         notes = track.notes.numpy()
         np.add.at(hist, notes["pitch"].astype(np.int64) % 12, notes["duration"].astype(float))
+    return hist
+
+
+def estimate_key(score: Score) -> tuple[int, str]:
+    """Key by Krumhansl-Kessler profiles over duration-weighted pitch classes: (tonic, mode)."""
+    hist = pitch_class_histogram(score)
     if hist.sum() == 0:
         return 0, "major"
     best = max(

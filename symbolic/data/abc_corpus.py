@@ -7,13 +7,13 @@ only splits and reads header fields: it never parses music, so it is fast enough
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from symbolic.errors import SymgenError
+from symbolic.paths import data_root as default_data_root
 
 COLLECTIONS: tuple[str, ...] = ("essen", "oneill", "ryan", "nottingham")
 
@@ -63,14 +63,6 @@ class AbcTune:
     meta: dict = field(default_factory=dict, hash=False, compare=False)
 
 
-def _default_data_root() -> Path:
-    """Data root: $SYMGEN_DATA, else ``../shared/data`` next to the checkout (temporary helper)."""
-    env = os.environ.get("SYMGEN_DATA")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "data"
-
-
 def _collection_files(collection: str, data_root: Path | None) -> list[Path]:
     """The ABC files of one collection, sorted so that iteration order never changes."""
     if collection in _M21_FOLDERS:
@@ -80,7 +72,7 @@ def _collection_files(collection: str, data_root: Path | None) -> list[Path]:
         paths = [Path(str(p)) for p in corpus.getPaths(fileExtensions=("abc",))]
         return sorted(p for p in paths if p.parent.name in folders)
     if collection == "nottingham":
-        root = data_root if data_root is not None else _default_data_root()
+        root = data_root if data_root is not None else default_data_root()
         folder = root / "nottingham" / "abc"
         if not folder.is_dir():
             raise SymgenError(

@@ -11,7 +11,14 @@ import re
 import numpy as np
 from symusic import Score
 
-from symbolic.score import _MAJOR, _MINOR, bar_count, estimate_key, key_signature
+from symbolic.score import (
+    _MAJOR,
+    _MINOR,
+    bar_count,
+    estimate_key,
+    key_signature,
+    pitch_class_histogram,
+)
 
 KEY_NAMES: tuple[str, ...] = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
 _PITCH_CLASS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
@@ -59,16 +66,6 @@ def parse_key_text(text: str) -> tuple[int, str] | None:
     return tonic % 12, "minor" if minor else "major"
 
 
-def _pitch_histogram(score: Score) -> np.ndarray:
-    hist = np.zeros(12)
-    for track in score.tracks:
-        if track.is_drum or track.note_num() == 0:
-            continue
-        notes = track.notes.numpy()
-        np.add.at(hist, notes["pitch"].astype(np.int64) % 12, notes["duration"].astype(float))
-    return hist
-
-
 def score_key(score: Score) -> tuple[int, str]:
     """Key of a score: its key signature's sharps with the mode that fits the notes better
     (MusicXML signatures rarely say major or minor), else a Krumhansl-Kessler estimate."""
@@ -77,7 +74,7 @@ def score_key(score: Score) -> tuple[int, str]:
     sharps = int(score.key_signatures[0].key)
     major = (sharps * 7) % 12
     minor = (major + 9) % 12
-    hist = _pitch_histogram(score)
+    hist = pitch_class_histogram(score)
     if hist.sum() == 0:
         return major, "major"
     fit_major = np.corrcoef(hist, np.roll(_MAJOR, major))[0, 1]
