@@ -87,20 +87,20 @@ def cmd_train(args: argparse.Namespace, rest: list[str]) -> None:
     run([args.recipe, *rest] if args.recipe else rest)
 
 
+def _sampling_kwargs(args: argparse.Namespace) -> dict:
+    keys = ("out", "bars", "num_samples", "seed", "temperature", "top_p")
+    return {k: getattr(args, k) for k in keys}
+
+
 def cmd_generate(args: argparse.Namespace) -> None:
     from symbolic.tasks.generate import generate
 
     result = generate(
-        model=args.model,
+        args.model,
         prompt=args.prompt,
         continue_path=args.continue_path,
-        bars=args.bars,
-        out=args.out,
-        num_samples=args.num_samples,
-        seed=args.seed,
-        temperature=args.temperature,
-        top_p=args.top_p,
         style=args.style,
+        **_sampling_kwargs(args),
     )
     _emit(args, result, "\n".join(result["outputs"]))
 
@@ -108,17 +108,7 @@ def cmd_generate(args: argparse.Namespace) -> None:
 def cmd_text2midi(args: argparse.Namespace) -> None:
     from symbolic.tasks.text2midi import text2midi
 
-    result = text2midi(
-        args.prompt,
-        out=args.out,
-        bars=args.bars,
-        num_samples=args.num_samples,
-        seed=args.seed,
-        wav=args.wav,
-        temperature=args.temperature,
-        top_p=args.top_p,
-        model=args.model,
-    )
+    result = text2midi(args.prompt, wav=args.wav, model=args.model, **_sampling_kwargs(args))
     if not args.json:
         for note in result["notes"]:
             print(f"note: {note}", file=sys.stderr)
@@ -144,13 +134,9 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("prompt", help='e.g. "jazz in C minor", "a slow waltz for strings"')
     sp.add_argument("-o", "--out", type=Path, help="output .mid (default: named after the prompt)")
     sp.add_argument("--bars", type=int, help="length in bars (default: from the prompt, else 16)")
-    sp.add_argument("--num-samples", type=int, default=1)
-    sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--wav", type=Path, help="also render to this .wav with FluidSynth")
-    sp.add_argument("--temperature", type=float, default=1.0)
-    sp.add_argument("--top-p", type=float, default=0.95)
     sp.add_argument("--model", default="remi-multi", help="a shipped model name or folder")
-    sp.add_argument("--json", action="store_true", help="print one JSON object")
+    _sampling_options(sp)
 
     sp = add("info", cmd_info, "Show tracks, instruments, tempo, meter, key, bars and notes.")
     sp.add_argument("file", type=Path)
@@ -190,12 +176,17 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--bars", type=int, default=8, help="bars to add (with --continue)")
     sp.add_argument("--style", help="style token for remi-multi (e.g. jazz, chorale, pop)")
     sp.add_argument("-o", "--out", type=Path, help="output file or folder")
+    _sampling_options(sp)
+    return p
+
+
+def _sampling_options(sp: argparse.ArgumentParser) -> None:
+    """Options every sampling command shares."""
     sp.add_argument("--num-samples", type=int, default=1)
-    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--seed", type=int, default=0, help="same inputs and seed, same bytes")
     sp.add_argument("--temperature", type=float, default=1.0)
     sp.add_argument("--top-p", type=float, default=0.95)
     sp.add_argument("--json", action="store_true", help="print one JSON object")
-    return p
 
 
 def main(argv: list[str] | None = None) -> int:
