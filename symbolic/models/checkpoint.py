@@ -8,6 +8,7 @@ it; symgen's own loader reads the safetensors directly (never unpickles, no tran
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import platform
 from dataclasses import dataclass
@@ -58,10 +59,15 @@ class Model:
 
 
 def load_model(name_or_path: str | Path) -> Model:
-    """Load a shipped or trained model for sampling."""
+    """Load a shipped or trained model for sampling (kept in memory for later calls)."""
+    folder = resolve(name_or_path).resolve()
+    return _load(folder, (folder / "model.safetensors").stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _load(folder: Path, version: int) -> Model:
     from symbolic.models.sampling import FastDecoder
 
-    folder = resolve(name_or_path)
     card_path = folder / "card.json"
     card = json.loads(card_path.read_text()) if card_path.exists() else {}
     return Model(folder, FastDecoder.from_folder(folder), load_tokenizer(folder), card)
