@@ -26,6 +26,7 @@ fluidsynth:
 	fi
 
 demo: install
+	$(BIN)/symgen text2midi "jazz in C minor" -o demo_out/jazz-in-c-minor.mid --wav demo_out/jazz-in-c-minor.wav
 	$(BIN)/python examples/demo.py --out demo_out
 
 # Slow tests (every Bach chorale through music21, several minutes) run with `make test-all`.
@@ -35,9 +36,17 @@ test: install
 test-all: install
 	$(BIN)/python -m pytest -q
 
+# Each script appends a dated section to benchmarks/RESULTS.md. The validation-loss and
+# text2midi benchmarks read shards built by `symgen data build` (see the recipes).
 bench: install
 	$(BIN)/python benchmarks/bench_io.py
 	$(BIN)/python benchmarks/bench_render.py
+	$(BIN)/python benchmarks/bench_sampling.py --record
+	$(BIN)/python benchmarks/bench_generate.py --record
+	$(BIN)/python benchmarks/bench_abc_quality.py --record
+	$(BIN)/python benchmarks/bench_lm_val.py --model abc-folk --shards data_cache/abc --seq-len 320 \
+	  --model remi-multi --shards data_cache/remi --seq-len 768 --record
+	$(BIN)/python benchmarks/bench_text2midi.py --shards data_cache/remi --record
 
 lint: install
 	$(BIN)/ruff check .
