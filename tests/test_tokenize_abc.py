@@ -10,11 +10,12 @@ from functools import cache
 import numpy as np
 import pytest
 
-from symbolic.data.abc_corpus import COLLECTIONS, AbcTune, _default_data_root, iter_tunes
+from symbolic.data.abc_corpus import COLLECTIONS, AbcTune, iter_tunes
+from symbolic.paths import data_root
 from symbolic.errors import SymgenError
 from symbolic.tokenize.abc import AbcTokenizer, load_abc_tokenizer
 
-NOTTINGHAM = _default_data_root() / "nottingham" / "abc"
+NOTTINGHAM = data_root() / "nottingham" / "abc"
 
 # Tunes the tokenizer rejects, each because the source itself is broken. All five are Essen
 # transcriptions with "K: H"/garbled lines in which digits ran into note lengths ("d24", "c22",
