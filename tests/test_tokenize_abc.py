@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from symbolic.data.abc_corpus import COLLECTIONS, AbcTune, iter_tunes
-from symbolic.paths import data_root
 from symbolic.errors import SymgenError
+from symbolic.paths import data_root
 from symbolic.tokenize.abc import AbcTokenizer, load_abc_tokenizer
 
 NOTTINGHAM = data_root() / "nottingham" / "abc"
