@@ -36,14 +36,25 @@ def default_name(prompt: str) -> Path:
     return Path(f"{slug or 'symgen'}.mid")
 
 
-def _to_key(score: Score, tonic: int, mode: str) -> int:
-    """Transpose pitched tracks so the estimated tonic is the asked one (same mode only)."""
-    from symbolic.score import estimate_key
+# Aarden-Essen key profiles (C major, C minor): the key finder music21's analyze("key") uses.
+AARDEN_MAJOR = (17.77, 0.15, 14.93, 0.16, 19.8, 11.36, 0.29, 22.06, 0.15, 8.15, 0.23, 4.95)
+AARDEN_MINOR = (18.26, 0.74, 14.05, 16.86, 0.7, 14.44, 0.7, 18.62, 4.57, 1.93, 7.38, 1.76)
 
-    got, got_mode = estimate_key(score)
-    if got_mode != mode:
+
+def _to_key(score: Score, tonic: int, mode: str) -> int:
+    """Transpose pitched tracks by the shift (-5..+6) whose pitch-class profile best fits the
+    asked key, so the music, not only the key signature, is in that key."""
+    import numpy as np
+
+    from symbolic.score import pitch_class_histogram
+
+    hist = pitch_class_histogram(score)
+    if hist.sum() == 0:
         return 0
-    shift = (tonic - got + 6) % 12 - 6
+    profile = np.roll(np.array(AARDEN_MAJOR if mode == "major" else AARDEN_MINOR), tonic)
+    shifts = range(-5, 7)
+    fits = [np.corrcoef(np.roll(hist, k), profile)[0, 1] for k in shifts]
+    shift = list(shifts)[int(np.argmax(fits))]
     for track in score.tracks:
         if not track.is_drum and shift:
             track.shift_pitch(shift, inplace=True)
