@@ -190,6 +190,8 @@ def sample(
                     ]
                 )
             )
+            if not mask.any(-1).all():
+                raise SymgenError("the grammar allows no next token (a bug); try another --seed")
             logits = logits.masked_fill(~mask, -math.inf)
         if config.temperature <= 0:
             nxt = logits.argmax(-1)

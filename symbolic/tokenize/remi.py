@@ -20,6 +20,7 @@ from symbolic.paths import spec_path
 
 KEY_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
 DRUMS = 128
+MAX_CHORD = 10  # notes one instrument may start at one onset
 
 
 class RemiTokenizer:
@@ -225,6 +226,7 @@ class RemiGrammar:
                     self.program_mask[tok.vocab[name]] = True
         self.required = set(np.flatnonzero(self.program_mask)) if require_programs else set()
         self.played: set[int] = set()
+        self.chord_sizes: dict[int, int] = {}
 
     def feed(self, ids: Iterable[int]) -> None:
         """Force a prefix (controls, or the tokens of a score to continue)."""
@@ -256,11 +258,17 @@ class RemiGrammar:
             return m["Duration"]
         # after TimeSig, Tempo or Duration: a later position, the next bar, or the end
         mask = m["none"].copy()
+        missing = self.required - self.played if self.bars else set()
         if p in ("Duration", "Tempo"):
-            mask |= self.program_mask
+            if missing:  # only what the bar still lacks: no endless notes of one instrument
+                mask[list(missing)] = True
+            else:
+                mask |= self.program_mask
+            full = [i for i, n in self.chord_sizes.items() if n >= MAX_CHORD]
+            mask[full] = False  # a bounded chord per instrument and onset: no runaway stacks
         start = self.position + 1
         mask[self.position_ids[start : self.positions_in_bar]] = True
-        if self.required and self.bars and not self.required <= self.played:
+        if missing:
             return mask  # no Bar, no EOS: an instrument the request needs is missing
         if self.max_bars is not None and self.bars >= self.max_bars:
             mask[self.tok.eos_id] = True
@@ -284,6 +292,7 @@ class RemiGrammar:
             self.bars += 1
             self.position = -1
             self.sounding.clear()
+            self.chord_sizes.clear()
             self.played.clear()
         elif kind == "TimeSig":
             num, den = token.split("_")[1].split("/")
@@ -291,6 +300,7 @@ class RemiGrammar:
         elif kind == "Position":
             self.position = int(self.position_values[idx])
             self.sounding.clear()
+            self.chord_sizes.clear()
         elif kind in ("Pitch", "PitchDrum"):
             self.sounding.add((self.program, idx))
         elif kind == "Tempo":
@@ -298,6 +308,7 @@ class RemiGrammar:
         elif kind == "Program":
             self.program = int(token.split("_")[1])
             self.played.add(idx)
+            self.chord_sizes[idx] = self.chord_sizes.get(idx, 0) + 1
         if kind != "PAD":
             self.prev = kind
 
