@@ -4,7 +4,7 @@ Same model (the shipped remi-multi, or a randomly initialised one of the same sh
 length, CPU, batch 1 and 8, rounds interleaved in one run so machine load hits all alike.
 The no-cache loop re-runs the whole sequence for every token, as Text2midi's generator does.
 
-    python benchmarks/bench_sampling.py [--tokens 1024] [--rounds 2] [--record]
+    python benchmarks/bench_sampling.py [--tokens 1000] [--rounds 2] [--record]
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def no_cache(model, batch: int, tokens: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tokens", type=int, default=1024)
+    parser.add_argument("--tokens", type=int, default=1000)
     parser.add_argument("--no-cache-tokens", type=int, default=256)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--record", action="store_true", help="append to benchmarks/RESULTS.md")

@@ -6,14 +6,17 @@ from fractions import Fraction
 
 
 def bar_fill(durations: list[Fraction], fulls: list[Fraction]) -> float:
-    """Share of bars that fill their meter; a short bar counts when it pairs with a neighbour
-    into one full bar (pickups and closing bars at repeats)."""
+    """Share of bars that fill their meter; a short bar counts when it pairs into one full bar
+    with a neighbour or with the tune's pickup (the closing bar before a repeat sign)."""
     if not durations:
         return 0.0
     ok = 0
+    pickup = durations[0] if durations[0] < fulls[0] else None
     for i, (d, full) in enumerate(zip(durations, fulls, strict=True)):
-        paired = (i > 0 and durations[i - 1] + d == full) or (
-            i + 1 < len(durations) and d + durations[i + 1] == full
+        paired = (
+            (i > 0 and durations[i - 1] + d == full)
+            or (i + 1 < len(durations) and d + durations[i + 1] == full)
+            or (pickup is not None and i > 0 and d + pickup == full)
         )
         ok += d == full or paired
     return ok / len(durations)
