@@ -17,6 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
+from itertools import zip_longest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -68,7 +69,11 @@ def prompts(shards: Path, limit: int) -> list[dict]:
                 "style": meta["style"],
             }
         )
-    return out[:limit]
+    by_style: dict[str, list[dict]] = {}
+    for item in out:  # round-robin over styles, so every style is in the first `limit`
+        by_style.setdefault(item["style"], []).append(item)
+    mixed = [x for group in zip_longest(*by_style.values()) for x in group if x]
+    return mixed[:limit]
 
 
 def judge(path: Path, asked: dict) -> dict:

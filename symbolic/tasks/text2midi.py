@@ -12,7 +12,7 @@ import re
 import time
 from pathlib import Path
 
-from symusic import Score, Tempo
+from symusic import Score, Tempo, TimeSignature
 
 from symbolic.errors import SymgenError
 from symbolic.gm import program_name
@@ -61,6 +61,15 @@ def _to_key(score: Score, tonic: int, mode: str) -> int:
     return shift
 
 
+def _sampling_meter(num: int, den: int, vocab: dict) -> str:
+    """The meter to sample in: the asked one if the tokenizer has it, else one on the same
+    beat grid (3/2 → 6/4), else 4/4; the file is written in the asked meter either way."""
+    for candidate in (f"{num}/{den}", f"{num * 4 // den}/4" if 4 % den == 0 else ""):
+        if f"TimeSig_{candidate}" in vocab:
+            return candidate
+    return "4/4"
+
+
 def text2midi(
     prompt: str,
     out: str | Path | None = None,
@@ -105,9 +114,13 @@ def text2midi(
         attrs.notes.append(f"the model has not learned '{attrs.style}' yet; using {style}")
     mode = attrs.mode or "major"
     tonic = tonic_pitch_class(attrs.key) if attrs.key else 0
-    meter = attrs.meter if attrs.meter and f"TimeSig_{attrs.meter}" in tok.vocab else None
-    if attrs.meter and meter is None:
-        attrs.notes.append(f"meter {attrs.meter} is not in the model's vocabulary; using 4/4")
+    num, den = map(int, (attrs.meter or "4/4").split("/"))
+    meter = _sampling_meter(num, den, tok.vocab)
+    if meter != f"{num}/{den}":
+        attrs.notes.append(f"sampled in {meter} and written in {num}/{den} (same beat grid)")
+    bar_ticks = 4 * 480 * num // den
+    sample_num, sample_den = map(int, meter.split("/"))
+    sample_bars_n = -(-attrs.bars * bar_ticks // (4 * 480 * sample_num // sample_den))
     controls = tok.control_ids(
         style=style,
         key=key_token_value(tonic, mode) if attrs.key else None,
@@ -116,7 +129,7 @@ def text2midi(
     )
     grammar = {
         "programs": attrs.instruments,
-        "meter": meter or "4/4",
+        "meter": meter,
         "tempo": attrs.tempo,
         "require_programs": True,
     }
@@ -130,10 +143,10 @@ def text2midi(
     for i, target in enumerate(outs):
         t1 = time.perf_counter()
         cfg = SampleConfig(temperature=temperature, top_p=top_p, seed=seed + 1000 * i)
-        ids = sample_bars(lm, controls, [], attrs.bars, grammar, cfg)
+        ids = sample_bars(lm, controls, [], sample_bars_n, grammar, cfg)
         score = tok.decode(ids).resample(480, min_dur=1)
-        num, den = map(int, (meter or "4/4").split("/"))
-        score = score.clip(0, attrs.bars * 4 * 480 * num // den, clip_end=True)
+        score = score.clip(0, attrs.bars * bar_ticks, clip_end=True)
+        score.time_signatures = [TimeSignature(0, num, den)]
         t2 = time.perf_counter()
         if attrs.key:
             _to_key(score, tonic, mode)
