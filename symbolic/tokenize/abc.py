@@ -1181,6 +1181,15 @@ class AbcGrammar:
                 m |= self.bar_masks["|:"]
             if a == "newline" and self.t == 0 and not self._closing() and not self.tie:
                 m |= self.m_part | self.m_body_key
+            if (
+                a == "newline"
+                and self.t == 0
+                and self.last_bar in _EOS_BARS
+                and self.slur == 0
+                and self.ending != 1
+                and not self.tie
+            ):
+                m |= self.m_eos  # tunes in the corpora end "...:|" + line break
             return m
         if a == "bar":
             return self._after_bar()
