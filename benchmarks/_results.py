@@ -39,3 +39,12 @@ def append_section(title: str, table: list[list[str]], notes: str = "") -> str:
     with RESULTS.open("a") as handle:
         handle.write(text)
     return text
+
+
+def report(title: str, table: list[list[str]], notes: str, record: bool) -> None:
+    """Print a result table and its notes; with `record`, also append them to RESULTS.md."""
+    for row in table:
+        print(" | ".join(row))
+    print(notes)
+    if record:
+        append_section(title, table, notes)

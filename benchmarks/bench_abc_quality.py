@@ -20,7 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _results import append_section  # noqa: E402
+from _results import report  # noqa: E402
 
 from symbolic.eval.abc import judge_abc  # noqa: E402
 
@@ -120,11 +120,7 @@ def main() -> None:
         f"Sampling {len(generated)} tunes took {seconds:.0f} s (batches of "
         f"{args.samples // 20}, temperature 1, top-p 0.95, seed {args.seed})."
     )
-    for row in rows:
-        print(" | ".join(row))
-    print(note)
-    if args.record:
-        append_section("ABC quality of abc-folk (issue 3)", rows, note)
+    report("ABC quality of abc-folk (issue 3)", rows, note, args.record)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _results import append_section  # noqa: E402
+from _results import report  # noqa: E402
 
 
 def eight_bar_file(folder: Path) -> Path:
@@ -84,10 +84,7 @@ def main() -> None:
         ["symgen --help", f"{med['help']:.2f}"],
     ]
     note = f"{args.runs} runs each, interleaved; target for generate: <= 5 s."
-    for row in rows:
-        print(" | ".join(row))
-    if args.record:
-        append_section("Time to first MIDI (issue 3)", rows, note)
+    report("Time to first MIDI (issue 3)", rows, note, args.record)
 
 
 if __name__ == "__main__":

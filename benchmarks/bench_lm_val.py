@@ -19,7 +19,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _results import append_section  # noqa: E402
+from _results import report  # noqa: E402
 
 from symbolic.train.data import IGNORE, WindowDataset  # noqa: E402
 
@@ -89,15 +89,11 @@ def main() -> None:
                 f"{r['perplexity']:.2f}",
             ]
         )
-    for row in rows:
-        print(" | ".join(row))
-    if args.record:
-        append_section(
-            "Validation loss of the shipped language models (issue 3)",
-            rows,
-            "Validation split: hash of the piece id (5%), never trained on; the first window of "
-            "each piece at the training length, prefix (conditioning) tokens not scored.",
-        )
+    note = (
+        "Validation split: hash of the piece id (5%), never trained on; the first window of "
+        "each piece at the training length, prefix (conditioning) tokens not scored."
+    )
+    report("Validation loss of the shipped language models (issue 3)", rows, note, args.record)
 
 
 if __name__ == "__main__":

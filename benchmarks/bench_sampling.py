@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _results import append_section  # noqa: E402
+from _results import report  # noqa: E402
 
 from symbolic.models.lm import build_lm  # noqa: E402
 from symbolic.models.sampling import FastDecoder, SampleConfig, sample  # noqa: E402
@@ -102,11 +102,7 @@ def main() -> None:
         f"Model: {label}, {params:.1f} M parameters, {args.tokens} new tokens "
         f"({args.no_cache_tokens} for the no-cache loop), best of {args.rounds} interleaved rounds."
     )
-    print(note)
-    for row in rows:
-        print(" | ".join(row))
-    if args.record:
-        append_section("Sampling speed (issue 3)", rows, note)
+    report("Sampling speed (issue 3)", rows, note, args.record)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _results import append_section  # noqa: E402
+from _results import report  # noqa: E402
 
 from symbolic.gm import family, program_name  # noqa: E402
 
@@ -135,11 +135,7 @@ def main() -> None:
         + ", ".join(f"{k} {v:.2f}" for k, v in split.items())
         + "."
     )
-    for row in rows:
-        print(" | ".join(row))
-    print(note)
-    if args.record:
-        append_section("text2midi control accuracy (issue 5, on remi-multi)", rows, note)
+    report("text2midi control accuracy (issue 5, on remi-multi)", rows, note, args.record)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Training: LightningCLI recipe runs, exports a loadable folder, and resumes exactly after a kill."""
+"""Training: a recipe runs, exports a loadable folder, and resumes exactly after a kill."""
 
 from __future__ import annotations
 
