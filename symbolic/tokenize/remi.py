@@ -9,6 +9,7 @@ No torch here: tokenizers stay importable without it.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -199,7 +200,8 @@ class RemiGrammar:
         self.program: int | None = None
         self.finished = False
         self.tempo_done = False
-        self.sounding: set[tuple[int | None, int]] = set()
+        self.sounding: set[tuple[int, int]] = set()  # (Program id, Pitch id) at this onset
+        self.program_id = -1
         cache = _masks(tok)
         self.masks = cache
         self.position_values = cache["position_values"]
@@ -226,7 +228,6 @@ class RemiGrammar:
                     self.program_mask[tok.vocab[name]] = True
         self.required = set(np.flatnonzero(self.program_mask)) if require_programs else set()
         self.played: set[int] = set()
-        self.chord_sizes: dict[int, int] = {}
 
     def feed(self, ids: Iterable[int]) -> None:
         """Force a prefix (controls, or the tokens of a score to continue)."""
@@ -249,7 +250,7 @@ class RemiGrammar:
             return self.program_mask | (self.tempo_mask if not self.forced_tempo else m["none"])
         if p == "Program":
             mask = m["PitchDrum"] if self.program == -1 else m["Pitch"]
-            used = [i for prog, i in self.sounding if prog == self.program]
+            used = [i for prog, i in self.sounding if prog == self.program_id]
             if used:  # the same note twice at one onset is an error miditok counts
                 mask = mask.copy()
                 mask[used] = False
@@ -264,7 +265,8 @@ class RemiGrammar:
                 mask[list(missing)] = True
             else:
                 mask |= self.program_mask
-            full = [i for i, n in self.chord_sizes.items() if n >= MAX_CHORD]
+            sizes = Counter(prog for prog, _ in self.sounding)
+            full = [prog for prog, n in sizes.items() if n >= MAX_CHORD]
             mask[full] = False  # a bounded chord per instrument and onset: no runaway stacks
         start = self.position + 1
         mask[self.position_ids[start : self.positions_in_bar]] = True
@@ -292,7 +294,6 @@ class RemiGrammar:
             self.bars += 1
             self.position = -1
             self.sounding.clear()
-            self.chord_sizes.clear()
             self.played.clear()
         elif kind == "TimeSig":
             num, den = token.split("_")[1].split("/")
@@ -300,15 +301,14 @@ class RemiGrammar:
         elif kind == "Position":
             self.position = int(self.position_values[idx])
             self.sounding.clear()
-            self.chord_sizes.clear()
         elif kind in ("Pitch", "PitchDrum"):
-            self.sounding.add((self.program, idx))
+            self.sounding.add((self.program_id, idx))
         elif kind == "Tempo":
             self.tempo_done = True
         elif kind == "Program":
             self.program = int(token.split("_")[1])
             self.played.add(idx)
-            self.chord_sizes[idx] = self.chord_sizes.get(idx, 0) + 1
+            self.program_id = idx
         if kind != "PAD":
             self.prev = kind
 
