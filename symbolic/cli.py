@@ -115,6 +115,26 @@ def cmd_text2midi(args: argparse.Namespace) -> None:
     _emit(args, result, "\n".join(result["outputs"] + result["wav"]))
 
 
+def cmd_lyric2melody(args: argparse.Namespace) -> None:
+    from symbolic.tasks.lyric2melody import lyric2melody
+
+    result = lyric2melody(
+        args.lyrics,
+        lyrics_file=args.lyrics_file,
+        key=args.key,
+        tempo=args.tempo,
+        meter=args.meter,
+        chords=args.chords,
+        out=args.out,
+        abc=args.abc,
+        seed=args.seed,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        model=args.model,
+    )
+    _emit(args, result, "\n".join(result["outputs"].values()))
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="symgen",
@@ -137,6 +157,21 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--wav", type=Path, help="also render to this .wav with FluidSynth")
     sp.add_argument("--model", default="remi-multi", help="a shipped model name or folder")
     _sampling_options(sp)
+
+    sp = add("lyric2melody", cmd_lyric2melody, "Set English lyrics to a melody (MIDI, ABC).")
+    sp.add_argument("lyrics", nargs="?", help="the lyrics; line breaks separate lines")
+    sp.add_argument("--lyrics-file", type=Path, help="read the lyrics from this UTF-8 file")
+    sp.add_argument("--key", default="C", help="e.g. G, Em, F# minor (default C)")
+    sp.add_argument("--tempo", type=float, default=96, help="beats per minute (default 96)")
+    sp.add_argument("--meter", default="4/4", help="e.g. 3/4, 6/8 (default 4/4)")
+    sp.add_argument("--chords", action="store_true", help="add a chord track (and ABC chords)")
+    sp.add_argument("-o", "--out", type=Path, help="output .mid (default: named after the lyrics)")
+    sp.add_argument("--abc", type=Path, help="also write the melody and lyrics as ABC")
+    sp.add_argument("--model", default="lyric2melody", help="a shipped model name or folder")
+    sp.add_argument("--seed", type=int, default=0, help="same inputs and seed, same bytes")
+    sp.add_argument("--temperature", type=float, default=1.0)
+    sp.add_argument("--top-p", type=float, default=0.95)
+    sp.add_argument("--json", action="store_true", help="print one JSON object")
 
     sp = add("info", cmd_info, "Show tracks, instruments, tempo, meter, key, bars and notes.")
     sp.add_argument("file", type=Path)

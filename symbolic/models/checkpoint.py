@@ -45,6 +45,10 @@ def load_tokenizer(folder: Path):
         from symbolic.tokenize.abc import AbcTokenizer
 
         return AbcTokenizer.load(path)
+    if spec.get("name") == "lyric2melody":
+        from symbolic.tokenize.lyric import load_lyric_tokenizer
+
+        return load_lyric_tokenizer(path)
     raise SymgenError(f"{path}: not a tokenizer spec symgen knows")
 
 

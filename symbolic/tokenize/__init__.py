@@ -1,4 +1,5 @@
-"""Tokenizers by name: `remi` (multi-track MIDI) and `abc` (folk tunes as ABC text)."""
+"""Tokenizers by name: `remi` (multi-track MIDI), `abc` (folk tunes as ABC text) and
+`lyric2melody` (syllables interleaved with the melody sung to them)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pathlib import Path
 
 from symbolic.errors import SymgenError
 
-NAMES = ("remi", "abc")
+NAMES = ("remi", "abc", "lyric2melody")
 
 
 def get_tokenizer(name: str):
@@ -19,6 +20,10 @@ def get_tokenizer(name: str):
         from symbolic.tokenize.abc import load_abc_tokenizer
 
         return load_abc_tokenizer()
+    if name == "lyric2melody":
+        from symbolic.tokenize.lyric import load_lyric_tokenizer
+
+        return load_lyric_tokenizer()
     raise SymgenError(f"unknown tokenizer {name!r}; choose one of {', '.join(NAMES)}")
 
 

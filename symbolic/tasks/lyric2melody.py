@@ -1,0 +1,253 @@
+"""`symgen lyric2melody "LYRICS"`: a singable melody for English lyrics, one note per syllable.
+
+Condition → tokens → sample → score: the lyrics become syllables with stress and their place
+in the word and line (`symbolic.lyrics`), these become the lyric tokens the grammar forces
+(`symbolic.tokenize.lyric`), the `lyric2melody` model writes per syllable a skeleton flag, bar
+chords, onset, pitch and duration, with the stress-to-beat prior added to its logits, and the
+score gets a "Voice" track (GM 53, Voice Oohs) whose lyric events sit on the note onsets, the
+asked key, meter and tempo, and optionally a "Chords" track (GM 0) from the sampled chords.
+Long lyrics are sampled in windows of the training length, each seeing the previous line.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from symbolic.errors import SymgenError
+from symbolic.lyrics import Lyrics, parse_lyrics
+from symbolic.tasks.skeleton import Meter, chord_name, key_name, parse_key
+from symbolic.tokenize.lyric import LyricGrammar, LyricTokenizer, SyllableSlot, syllable_slots
+
+VOICE_PROGRAM = 53  # GM Voice Oohs
+CHORD_PROGRAM = 0  # GM Acoustic Grand Piano
+WINDOW = 256  # tokens per sampling window: the training length
+CONTEXT = 64  # tokens of earlier syllables a window starts with
+MAX_SYLLABLES = 2000
+TEMPO_RANGE = (20, 300)
+STRESS_BIAS = 0.5
+TPQ = 480
+
+
+def lyric_slots(lyrics: Lyrics) -> list[SyllableSlot]:
+    """The model's view of parsed lyrics."""
+    syl = lyrics.syllables
+    return syllable_slots(
+        [s.stress for s in syl],
+        [s.index_in_word for s in syl],
+        [s.word_len for s in syl],
+        [s.line_index for s in syl],
+    )
+
+
+def tonic_pitch(tonic: int) -> int:
+    """The tonic's MIDI pitch the relative pitches count from: F#3 (54) to F4 (65)."""
+    return 60 + (tonic + 6) % 12 - 6
+
+
+class PriorDecoder:
+    """A decoder whose logits get each grammar's `bias()` (the stress-to-beat prior) added."""
+
+    def __init__(self, decoder, grammars: Sequence[LyricGrammar]) -> None:
+        self.decoder = decoder
+        self.grammars = grammars
+        self.max_len = decoder.max_len
+
+    def reset(self, batch: int) -> None:
+        self.decoder.reset(batch)
+
+    def forward(self, ids, *args):
+        import torch
+
+        bias = torch.from_numpy(np.stack([g.bias() for g in self.grammars]))
+        return self.decoder.forward(ids, *args) + bias
+
+
+def _context(tok: LyricTokenizer, ids: list[int]) -> list[int]:
+    """The latest whole syllables (from a line or syllable token) within `CONTEXT` tokens."""
+    kinds = [tok.kinds[i][0] for i in ids]
+    for start in range(max(len(ids) - CONTEXT, 0), len(ids)):
+        if kinds[start] == "line" or (kinds[start] == "syl" and kinds[start - 1] == "dur"):
+            return ids[start:]
+    return []
+
+
+def compose(
+    lm,
+    slots: Sequence[SyllableSlot],
+    mode: str,
+    meter: Meter,
+    seed: int = 0,
+    temperature: float = 1.0,
+    top_p: float = 0.95,
+    stress_bias: float = STRESS_BIAS,
+):
+    """Sample the melody tokens for `slots`; returns the `Timeline` (notes and bar chords)."""
+    from symbolic.models.sampling import SampleConfig, sample
+
+    tok: LyricTokenizer = lm.tokenizer
+    weights = meter.weights()
+    prefix = tok.prefix(mode)
+    ids: list[int] = []
+    done, window = 0, 0
+    while done < len(slots):
+        prompt = prefix + _context(tok, ids)
+        grammar = LyricGrammar(
+            tok, slots[done:], weights, stress_bias, tok.decode(ids, meter.bar_16ths)
+        )
+        config = SampleConfig(
+            temperature=temperature,
+            top_p=top_p,
+            seed=seed + 1000 * window,
+            max_new_tokens=WINDOW - len(prompt),
+        )
+        out = sample(PriorDecoder(lm.decoder, [grammar]), prompt, [grammar], config)[0]
+        if grammar.k == 0:
+            raise SymgenError("a window held no whole syllable (a bug); try another --seed")
+        durations = np.flatnonzero(np.isin(out, tok.class_ids["dur"]))
+        ids += out[: durations[grammar.k - 1] + 1]
+        done += grammar.k
+        window += 1
+    return tok.decode(ids, meter.bar_16ths)
+
+
+def melody_score(
+    onset16: Sequence[int],
+    dur16: Sequence[int],
+    pitch: Sequence[int],
+    texts: Sequence[str],
+    tonic: int,
+    mode: str,
+    meter: Meter,
+    tempo: float,
+    chords: Sequence[tuple[int, bool]] = (),
+):
+    """A symusic Score: the "Voice" track with one lyric event per note onset, key, meter and
+    tempo at tick 0, and for `chords` (root relative to the tonic, minor) a "Chords" track of
+    block triads, one per bar."""
+    from symusic import Note, Score, Tempo, TextMeta, TimeSignature, Track
+
+    from symbolic.score import key_signature
+
+    step = TPQ // 4
+    score = Score(TPQ)
+    voice = Track("Voice", VOICE_PROGRAM, False)
+    for on, dur, p, text in zip(onset16, dur16, pitch, texts, strict=True):
+        voice.notes.append(Note(int(on) * step, int(dur) * step, int(p), 90))
+        voice.lyrics.append(TextMeta(int(on) * step, text))
+    score.tracks.append(voice)
+    bar = meter.bar_16ths * step
+    if chords:
+        track = Track("Chords", CHORD_PROGRAM, False)
+        for b, (root, minor) in enumerate(chords):
+            low = 48 + (tonic + root) % 12
+            for interval in (0, 3 if minor else 4, 7):
+                track.notes.append(Note(b * bar, bar, low + interval, 60))
+        score.tracks.append(track)
+    score.tempos.append(Tempo(0, float(tempo)))
+    score.time_signatures.append(TimeSignature(0, meter.numerator, meter.denominator))
+    score.key_signatures.append(key_signature(tonic, mode))
+    return score
+
+
+def chord_labels(timeline, tonic: int, meter: Meter) -> list[tuple[int, str]]:
+    """(tick, name) of each bar's chord."""
+    bar = meter.bar_16ths * TPQ // 4
+    return [
+        (b * bar, chord_name(tonic + root, minor))
+        for b, (root, minor) in enumerate(timeline.chords)
+    ]
+
+
+def read_lyrics(text: str | None, path: str | Path | None) -> str:
+    """The lyrics from the argument or a UTF-8 file (exactly one of them)."""
+    if (text is None) == (path is None):
+        raise SymgenError('give the lyrics as one argument ("LYRICS") or with --lyrics-file')
+    if path is None:
+        return text
+    path = Path(path)
+    if not path.is_file():
+        raise SymgenError(f"{path}: no such lyrics file")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise SymgenError(f"{path}: not UTF-8 text; save the lyrics as UTF-8") from err
+
+
+def lyric2melody(
+    lyrics: str | None = None,
+    lyrics_file: str | Path | None = None,
+    key: str = "C",
+    tempo: float = 96,
+    meter: str = "4/4",
+    chords: bool = False,
+    out: str | Path | None = None,
+    abc: str | Path | None = None,
+    seed: int = 0,
+    temperature: float = 1.0,
+    top_p: float = 0.95,
+    model: str = "lyric2melody",
+) -> dict:
+    """Write the MIDI (and ABC) of a melody for the lyrics; returns what `--json` prints."""
+    t0 = time.perf_counter()
+    tonic, mode = parse_key(key)
+    m = Meter.parse(meter)
+    if not TEMPO_RANGE[0] <= tempo <= TEMPO_RANGE[1]:
+        raise SymgenError(f"--tempo {tempo:g}: give beats per minute from {TEMPO_RANGE[0]} to 300")
+    parsed = parse_lyrics(read_lyrics(lyrics, lyrics_file))
+    if len(parsed) > MAX_SYLLABLES:
+        raise SymgenError(f"the lyrics have {len(parsed)} syllables; keep them to {MAX_SYLLABLES}")
+    from symbolic.models.checkpoint import load_model
+    from symbolic.score import check_output, save_abc, save_midi
+    from symbolic.tasks.text2midi import default_name
+
+    lm = load_model(model)
+    if m.bar_16ths > lm.tokenizer.spec["max_position"]:
+        raise SymgenError(f"meter {m}: bars longer than 8 quarter notes are not supported")
+    t1 = time.perf_counter()
+    timeline = compose(lm, lyric_slots(parsed), mode, m, seed, temperature, top_p)
+    t2 = time.perf_counter()
+    texts = [s.text + ("" if s.is_word_end else "-") for s in parsed.syllables]
+    pitches = tonic_pitch(tonic) + np.asarray(timeline.pitch)
+    score = melody_score(
+        timeline.onset,
+        timeline.duration,
+        pitches,
+        texts,
+        tonic,
+        mode,
+        m,
+        tempo,
+        timeline.chords if chords else (),
+    )
+    first_words = " ".join(w.text for w in parsed.lines[0].words)
+    out = check_output(Path(out) if out else default_name(first_words), lyrics_file)
+    outputs = {"midi": str(save_midi(score, out))}
+    labels = chord_labels(timeline, tonic, m)
+    if abc:
+        title = " ".join(w.token for w in parsed.lines[0].words[:8])
+        target = check_output(abc, lyrics_file)
+        saved = save_abc(score, target, title=title, track=0, chords=labels if chords else None)
+        outputs["abc"] = str(saved)
+    return {
+        "outputs": outputs,
+        "seed": seed,
+        "key": key_name(tonic, mode),
+        "meter": str(m),
+        "tempo": tempo,
+        "lines": len(parsed.lines),
+        "syllables": len(parsed),
+        "notes": len(timeline.pitch),
+        "range": [int(pitches.min()), int(pitches.max())],
+        "chords": [name for _, name in labels],
+        "voice_program": VOICE_PROGRAM,
+        "model": lm.folder.name,
+        "timings": {
+            "parse_load": round(t1 - t0, 3),
+            "sample": round(t2 - t1, 3),
+            "write": round(time.perf_counter() - t2, 3),
+        },
+    }

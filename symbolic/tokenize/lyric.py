@@ -1,0 +1,332 @@
+"""Lyric-to-melody tokens: the syllables' stress and place interleaved with the notes sung to them.
+
+One sequence per song (the layout is in ``tokenizers/lyric2melody.yaml``): a header (``<bos>``
+and the mode), then per line ``Line_n`` and per syllable the lyric tokens (``Syl_…``: stress,
+position in the word, line end) followed by the melody tokens: the skeleton flag (WuYun's
+metrical accents, long notes and syncopations), bar advances each with the bar's chord
+(TeleMelody's template), the onset in the bar, the pitch relative to the tonic and the duration.
+At sampling time `LyricGrammar` forces the lyric tokens, keeps notes in time order and within an
+octave and a half, and gives the logit bias of the stress-to-beat prior. No torch here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from symbolic.errors import SymgenError
+from symbolic.paths import spec_path
+
+PITCH_SPAN = 18  # an octave and a half: the widest range a sampled melody may take
+EXTRA_BARS = 2  # bars of rest a note may leave before it, beyond the bar it could start in
+
+
+@dataclass(frozen=True)
+class SyllableSlot:
+    """What the model is told about one sung syllable (no text)."""
+
+    stress: int  # 0 none, 1 primary, 2 secondary, -1 unknown
+    word_position: str  # s single, b begin, m middle, e end
+    line_start: bool
+    line_length: int
+    line_end: bool
+
+
+def syllable_slots(
+    stress: Sequence[int],
+    index_in_word: Sequence[int],
+    word_len: Sequence[int],
+    line_index: Sequence[int],
+) -> list[SyllableSlot]:
+    """Per-syllable slots from parallel sequences (parsed lyrics or a data set's songs)."""
+    line = np.asarray(line_index)
+    if not len(line):
+        return []
+    starts = np.r_[True, line[1:] != line[:-1]]
+    ends = np.r_[line[1:] != line[:-1], True]
+    _, counts = np.unique(line, return_counts=True)
+    lengths = dict(zip(np.unique(line).tolist(), counts.tolist(), strict=True))
+    out = []
+    for i, (s, k, n) in enumerate(zip(stress, index_in_word, word_len, strict=True)):
+        position = "s" if n == 1 else "b" if k == 0 else "e" if k == n - 1 else "m"
+        out.append(
+            SyllableSlot(int(s), position, bool(starts[i]), lengths[int(line[i])], bool(ends[i]))
+        )
+    return out
+
+
+class LyricTokenizer:
+    """Vocabulary and encoding of lyric-conditioned melodies (see the module doc)."""
+
+    def __init__(self, spec: dict) -> None:
+        self.spec = spec
+        kinds: list[tuple[str, object]] = [("special", t) for t in spec["special"]]
+        kinds += [("mode", m) for m in spec["modes"]]
+        kinds += [("line", n) for n in range(1, spec["max_line"] + 1)]
+        kinds += [
+            ("syl", (s, p, end))
+            for s in spec["stresses"]
+            for p in spec["word_positions"]
+            for end in (False, True)
+        ]
+        kinds += [("skel", v) for v in (0, 1)] + [("bar", None)]
+        kinds += [("chord", (root, minor)) for root in range(12) for minor in (False, True)]
+        kinds += [("pos", p) for p in range(spec["max_position"])]
+        lo, hi = spec["pitch_range"]
+        kinds += [("pitch", p) for p in range(lo, hi + 1)]
+        kinds += [("dur", d) for d in range(1, spec["max_duration"] + 1)]
+        self.kinds = kinds
+        self.tokens = [self._name(k, v) for k, v in kinds]
+        self.token_to_id = {t: i for i, t in enumerate(self.tokens)}
+        self.pad_id, self.bos_id, self.eos_id = (self.token_to_id[t] for t in spec["special"])
+        self.class_ids = {
+            kind: np.array([i for i, (k, _) in enumerate(kinds) if k == kind], dtype=np.int64)
+            for kind in ("line", "syl", "skel", "bar", "chord", "pos", "pitch", "dur")
+        }
+        self.pitch_range = (lo, hi)
+
+    @staticmethod
+    def _name(kind: str, value) -> str:
+        if kind == "special":
+            return value
+        if kind == "bar":
+            return "Bar"
+        if kind == "syl":
+            stress, position, end = value
+            return f"Syl_{stress}{position}{'E' if end else ''}"
+        if kind == "chord":
+            root, minor = value
+            return f"Chord_{root}{'m' if minor else ''}"
+        return f"{kind.capitalize()}_{value}"
+
+    @classmethod
+    def from_spec(cls, path: str | Path | None = None) -> LyricTokenizer:
+        """Build from ``tokenizers/lyric2melody.yaml`` (or a JSON copy saved with a model)."""
+        path = Path(path) if path else spec_path("lyric2melody")
+        if not path.is_file():
+            raise SymgenError(f"lyric tokenizer spec {path} not found")
+        return cls(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+    def save(self, path: str | Path) -> None:
+        """Write the spec as JSON (next to a model)."""
+        Path(path).write_text(json.dumps(self.spec, indent=1), encoding="utf-8")
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.tokens)
+
+    def id(self, kind: str, value=None) -> int:
+        """The id of the token of `kind` with `value`."""
+        return self.token_to_id[self._name(kind, value)]
+
+    def prefix(self, mode: str) -> list[int]:
+        """``<bos> Mode_…``: the header every sequence starts with."""
+        return [self.bos_id, self.id("mode", mode)]
+
+    def condition_ids(self, slot: SyllableSlot) -> list[int]:
+        """The lyric tokens of one syllable: ``Line_n`` at a line start, then ``Syl_…``."""
+        stress = "x" if slot.stress < 0 else str(min(slot.stress, 2))
+        syl = self.id("syl", (stress, slot.word_position, slot.line_end))
+        if not slot.line_start:
+            return [syl]
+        return [self.id("line", min(slot.line_length, self.spec["max_line"])), syl]
+
+    def encode(
+        self,
+        mode: str,
+        slots: Sequence[SyllableSlot],
+        onset16: np.ndarray,
+        dur16: np.ndarray,
+        pitch: np.ndarray,
+        skeleton: np.ndarray,
+        chords: Sequence[tuple[int, bool]],
+        bar_16ths: int = 16,
+    ) -> tuple[list[int], list[int]]:
+        """(prefix, body) of a song; pitches relative to the tonic reference, chords per bar
+        (root relative to the tonic). Rests longer than `EXTRA_BARS` spare bars are shortened,
+        notes that would start before the previous one ends start when it ends."""
+        lo, hi = self.pitch_range
+        body: list[int] = []
+        cur_bar, end, shift = -1, 0, int(onset16[0] // bar_16ths) * bar_16ths
+        for slot, on, dur, p, skel in zip(slots, onset16, dur16, pitch, skeleton, strict=True):
+            body += self.condition_ids(slot)
+            body.append(self.id("skel", int(bool(skel))))
+            on = max(int(on) - shift, end)
+            first_ok = end // bar_16ths
+            bar = on // bar_16ths
+            if bar > first_ok + EXTRA_BARS:
+                cut = (bar - first_ok - EXTRA_BARS) * bar_16ths
+                shift, on, bar = shift + cut, on - cut, bar - cut // bar_16ths
+            while cur_bar < bar:
+                cur_bar += 1
+                source = (cur_bar * bar_16ths + shift) // bar_16ths
+                body += [self.id("bar"), self.id("chord", chords[min(source, len(chords) - 1)])]
+            dur = int(min(max(dur, 1), self.spec["max_duration"]))
+            body += [
+                self.id("pos", on - bar * bar_16ths),
+                self.id("pitch", int(min(max(p, lo), hi))),
+                self.id("dur", dur),
+            ]
+            end = on + dur
+        return self.prefix(mode), body
+
+    def decode(self, ids: Sequence[int], bar_16ths: int = 16) -> Timeline:
+        """The notes and chords of melody ids (lyric and header tokens are skipped)."""
+        timeline = Timeline(self, bar_16ths)
+        for i in ids:
+            timeline.apply(int(i))
+        return timeline
+
+
+class Timeline:
+    """Notes (16ths from the first bar, relative pitches) and bar chords read from tokens."""
+
+    def __init__(self, tok: LyricTokenizer, bar_16ths: int) -> None:
+        self.kinds = tok.kinds
+        self.bar = bar_16ths
+        self.cur_bar = -1
+        self.end = 0
+        self.onset: list[int] = []
+        self.duration: list[int] = []
+        self.pitch: list[int] = []
+        self.skeleton: list[int] = []
+        self.chords: list[tuple[int, bool]] = []
+
+    def apply(self, i: int) -> None:
+        """Read one token."""
+        kind, value = self.kinds[i]
+        if kind == "bar":
+            self.cur_bar += 1
+        elif kind == "chord":
+            self.chords.append(value)
+        elif kind == "skel":
+            self.skeleton.append(value)
+        elif kind == "pos":
+            self.onset.append(self.cur_bar * self.bar + value)
+        elif kind == "pitch":
+            self.pitch.append(value)
+        elif kind == "dur":
+            self.duration.append(value)
+            self.end = self.onset[-1] + value
+
+
+class LyricGrammar:
+    """Sampling constraints for one song (or one window of it): see the module doc.
+
+    The lyric tokens of every syllable are forced in order; a note starts at or after the
+    previous one's end and at most `EXTRA_BARS` bars later than it could; every bar advance is
+    followed by a chord; pitches keep the melody within `PITCH_SPAN` semitones. `bias()` is the
+    stress-to-beat prior: ``stress_bias`` × metrical weight on the onset positions of stressed
+    syllables (half for secondary stress, a quarter against for unstressed ones in longer
+    words). Pass the `timeline` of the previous window to continue a song.
+    """
+
+    def __init__(
+        self,
+        tok: LyricTokenizer,
+        slots: Sequence[SyllableSlot],
+        weights: np.ndarray,
+        stress_bias: float = 0.5,
+        timeline: Timeline | None = None,
+    ) -> None:
+        if not slots:
+            raise SymgenError("no syllables to sing")
+        self.tok = tok
+        self.slots = list(slots)
+        self.bar = len(weights)
+        if self.bar > tok.spec["max_position"]:
+            raise SymgenError(
+                f"bars longer than {tok.spec['max_position']} 16ths are not supported"
+            )
+        self.timeline = timeline or Timeline(tok, self.bar)
+        pitches = self.timeline.pitch
+        self.lo, self.hi = (min(pitches), max(pitches)) if pitches else (None, None)
+        self.k = 0
+        self.queue = tok.condition_ids(self.slots[0])
+        self.phase = "cond"
+        self.finished = False
+        size = tok.vocab_size
+        self._masks = {kind: np.isin(np.arange(size), ids) for kind, ids in tok.class_ids.items()}
+        self._pos_ids = tok.class_ids["pos"][: self.bar]
+        self._pitch_values = np.arange(tok.pitch_range[0], tok.pitch_range[1] + 1)
+        self._weights = np.asarray(weights, dtype=np.float32)
+        self.stress_bias = stress_bias
+
+    def feed(self, ids: Sequence[int]) -> None:
+        """The prompt: header and earlier windows, whose notes `timeline` already holds."""
+
+    def allowed(self) -> np.ndarray:
+        """Boolean mask of the tokens allowed next."""
+        size = self.tok.vocab_size
+        if self.phase == "cond":
+            mask = np.zeros(size, dtype=bool)
+            mask[self.queue[0]] = True
+            return mask
+        if self.phase in ("skel", "chord", "dur"):
+            return self._masks[self.phase]
+        mask = np.zeros(size, dtype=bool)
+        if self.phase == "pitch":
+            v = self._pitch_values
+            ok = (
+                np.ones(len(v), dtype=bool)
+                if self.lo is None
+                else (np.maximum(self.hi, v) - np.minimum(self.lo, v) <= PITCH_SPAN)
+            )
+            mask[self.tok.class_ids["pitch"][ok]] = True
+            return mask
+        t = self.timeline  # phase "time": a bar advance or the onset
+        first_ok = t.end // self.bar
+        if t.cur_bar + 1 <= first_ok + EXTRA_BARS:
+            mask[self.tok.class_ids["bar"]] = True
+        if t.cur_bar >= first_ok:
+            positions = np.arange(self.bar)
+            mask[self._pos_ids[t.cur_bar * self.bar + positions >= t.end]] = True
+        return mask
+
+    def bias(self) -> np.ndarray:
+        """Logit bias of the stress-to-beat prior (zero except on onset positions)."""
+        out = np.zeros(self.tok.vocab_size, dtype=np.float32)
+        if self.phase != "time" or self.finished:
+            return out
+        slot = self.slots[self.k]
+        scale = {1: 1.0, 2: 0.5}.get(slot.stress, -0.25 if slot.word_position != "s" else 0.0)
+        out[self._pos_ids] = self.stress_bias * scale * self._weights
+        return out
+
+    def advance(self, i: int) -> None:
+        """Take token `i` (one the mask allowed)."""
+        if self.phase == "cond":
+            self.queue.pop(0)
+            if not self.queue:
+                self.phase = "skel"
+            return
+        self.timeline.apply(i)
+        kind = self.tok.kinds[i][0]
+        if kind == "skel" or kind == "chord":
+            self.phase = "time"
+        elif kind == "bar":
+            self.phase = "chord"
+        elif kind == "pos":
+            self.phase = "pitch"
+        elif kind == "pitch":
+            p = self.timeline.pitch[-1]
+            self.lo = p if self.lo is None else min(self.lo, p)
+            self.hi = p if self.hi is None else max(self.hi, p)
+            self.phase = "dur"
+        elif kind == "dur":
+            self.k += 1
+            if self.k == len(self.slots):
+                self.finished = True
+            else:
+                self.queue = self.tok.condition_ids(self.slots[self.k])
+                self.phase = "cond"
+
+
+def load_lyric_tokenizer(path: str | Path | None = None) -> LyricTokenizer:
+    """The lyric2melody tokenizer from its spec (or a saved copy)."""
+    return LyricTokenizer.from_spec(path)
