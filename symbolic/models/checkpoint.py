@@ -77,9 +77,13 @@ def _load(folder: Path, version: int) -> Model:
     return Model(folder, FastDecoder.from_folder(folder), load_tokenizer(folder), card)
 
 
-def export(model, tokenizer, folder: str | Path, card: dict) -> Path:
-    """Write a trained `transformers` model as a shipped folder with its card (bf16 weights)."""
+def export(model, tokenizer, folder: str | Path, card: dict, extra: dict | None = None) -> Path:
+    """Write a trained `transformers` model as a shipped folder with its card (bf16 weights).
+
+    `extra` weights outside the decoder (the text-prefix MLP) go to `text_prefix.safetensors`.
+    """
     import torch
+    from safetensors.torch import save_file
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -87,15 +91,27 @@ def export(model, tokenizer, folder: str | Path, card: dict) -> Path:
     model.save_pretrained(folder, safe_serialization=True)
     model.to(torch.float32)
     (folder / "generation_config.json").unlink(missing_ok=True)
+    if extra:
+        save_file(
+            {k: v.detach().to(torch.bfloat16).contiguous() for k, v in extra.items()},
+            str(folder / "text_prefix.safetensors"),
+        )
     tokenizer.save(folder / "tokenizer.json")
+    size = sum(p.numel() for p in model.parameters())
+    write_card(folder, card, size + sum(v.numel() for v in (extra or {}).values()))
+    return folder
+
+
+def write_card(folder: Path, card: dict, parameters: int) -> dict:
+    """Write card.json and README.md (the model card) with date, machine and size added."""
     card = {
         "date": dt.date.today().isoformat(),
         "machine": f"{platform.machine()}, CPU",
-        "parameters": sum(p.numel() for p in model.parameters()),
+        "parameters": parameters,
         **card,
     }
     (folder / "card.json").write_text(json.dumps(card, indent=1))
     lines = [f"# {card.get('name', folder.name)}", "", card.get("description", ""), ""]
     lines += [f"- **{k}**: {v}" for k, v in card.items() if k not in ("name", "description")]
     (folder / "README.md").write_text("\n".join(lines) + "\n")
-    return folder
+    return card

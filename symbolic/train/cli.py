@@ -3,6 +3,8 @@
 Any Lightning setting is an override (`--trainer.devices 4 --trainer.strategy ddp`). A run
 resumes from `last.ckpt` in its checkpoint folder when one exists. When fitting ends, the
 model is exported as a shipped folder (`--export DIR`) with its validation loss in the card.
+The recipe's `task` picks the module and data: `lm` (default, the REMI/ABC language models)
+or `infill` (the grid diffusion model of `symbolic.train.infill`).
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import yaml
 from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
 
-from symbolic.train.data import ShardDataModule
-from symbolic.train.module import LMModule
+TASKS = ("lm", "infill")
 
 
 class TrainCLI(LightningCLI):
@@ -27,15 +29,29 @@ class TrainCLI(LightningCLI):
             "--ckpt_dir", type=str, default="runs/last", help="Lightning checkpoints"
         )
         parser.add_argument("--ckpt_every", type=int, default=200, help="steps between checkpoints")
+        parser.add_argument("--task", type=str, default="lm", help=f"one of {', '.join(TASKS)}")
+
+
+def _classes(task: str) -> tuple[type, type]:
+    """The LightningModule and DataModule of a recipe's task."""
+    if task == "infill":
+        from symbolic.train.infill import GridDataModule, InfillModule
+
+        return InfillModule, GridDataModule
+    from symbolic.train.data import ShardDataModule
+    from symbolic.train.module import LMModule
+
+    return LMModule, ShardDataModule
 
 
 def run(args: list[str]) -> None:
     """Fit from a recipe (first argument) plus overrides, resume if possible, then export."""
+    task = "lm"
     if args and not args[0].startswith("-"):
+        task = (yaml.safe_load(Path(args[0]).read_text()) or {}).get("task", "lm")
         args = ["--config", args[0], *args[1:]]
     cli = TrainCLI(
-        LMModule,
-        ShardDataModule,
+        *_classes(task),
         args=args,
         run=False,
         save_config_kwargs={"overwrite": True},
@@ -56,6 +72,11 @@ def run(args: list[str]) -> None:
 
         results = cli.trainer.validate(cli.model, cli.datamodule, verbose=False)
         metrics = results[0] if results and results[0] else {}
+        if cfg.task == "infill":
+            build = cli.datamodule.build_info()
+            card = cli.model.export(cfg.export, cfg.card, metrics, build)
+            print(f"exported to {cfg.export}: validation loss {card['val_loss_per_masked_cell']}")
+            return
         tok = cli.datamodule.tokenizer()
         build = json.loads((Path(cli.datamodule.path) / "build.json").read_text())
         card = {
@@ -69,5 +90,5 @@ def run(args: list[str]) -> None:
             "tokenizer": build.get("tokenizer"),
             "recipe": cfg.get("config", [None])[0].relative if cfg.get("config") else None,
         }
-        export(cli.model.model, tok, cfg.export, card)
+        export(cli.model.model, tok, cfg.export, card, cli.model.extra_weights())
         print(f"exported to {cfg.export}: validation loss {card['val_loss']}")

@@ -1,0 +1,279 @@
+"""Absorbing-state discrete diffusion over the grid (`symbolic.tokenize.grid`), GETMusic-style.
+
+The network reads one window of columns (16ths). A column's input is the concatenation over
+the rows of each cell's embedding (the sum of its K slots' pitch, duration and velocity
+embeddings, each slot with its own table) plus the row's GM program and the cell's flag
+(condition / target / no track), projected to `d_model`, plus the column's chord, bar position
+and absolute position. A bidirectional transformer mixes the columns; each row then reads its
+cell back as K slots of (pitch, duration, velocity) logits.
+
+Diffusion is absorbing ("mask"): a target cell is either known or fully masked (all slots,
+all fields = MASK). Training masks a random share of the target cells and scores them;
+sampling starts from all target cells masked and reveals the most confident ones step by
+step (MaskGIT order), with optional classifier-free guidance on the condition tracks.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from symbolic.tokenize.grid import EMPTY, MASK, PAD_PROGRAM, PITCH_OFFSET, spec
+
+CONDITION, TARGET, ABSENT = 0, 1, 2  # cell flags
+
+
+@dataclass
+class DiffusionConfig:
+    """Network shape; vocabulary sizes come from the grid spec."""
+
+    rows: int = 8
+    slots: int = 8
+    width: int = 128
+    d_model: int = 256
+    n_layers: int = 4
+    n_heads: int = 4
+    d_ff: int = 1024
+    d_row: int = 128
+    bar_size: int = 64
+    dropout: float = 0.0
+
+    @property
+    def sizes(self) -> tuple[int, int, int]:
+        """Pitch, duration and velocity vocabulary sizes."""
+        return tuple(int(spec()[k]["size"]) for k in ("pitch", "duration", "velocity"))
+
+
+class GridDenoiser(nn.Module):
+    """Cells (B, C, R, K, 3) + programs (B, R) + flags (B, C, R) + chords, bar positions and
+    padding (B, C) → a state per row-cell (B, C, R, d_row); `logits` reads cells from it."""
+
+    def __init__(self, cfg: DiffusionConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        k, e, d = cfg.slots, cfg.d_row, cfg.d_model
+        # one bag of K x 3 ids per cell: slot k of field f has its own range of rows
+        offsets = torch.tensor([0, *cfg.sizes[:-1]]).cumsum(0) * k
+        base = offsets[None, :] + torch.arange(k)[:, None] * torch.tensor(cfg.sizes)[None, :]
+        self.register_buffer("base", base, persistent=False)  # (K, 3)
+        self.cell = nn.EmbeddingBag(k * sum(cfg.sizes), e, mode="sum")
+        self.program = nn.Embedding(PAD_PROGRAM + 1, e)
+        self.flag = nn.Embedding(3, e)
+        self.inp = nn.Linear(cfg.rows * e, d)
+        self.chord = nn.Embedding(int(spec()["chord"]["size"]), d)
+        self.bar = nn.Embedding(cfg.bar_size, d)
+        self.pos = nn.Embedding(cfg.width, d)
+        layer = nn.TransformerEncoderLayer(
+            d, cfg.n_heads, cfg.d_ff, cfg.dropout, "gelu", batch_first=True, norm_first=True
+        )
+        self.blocks = nn.TransformerEncoder(layer, cfg.n_layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(d)
+        self.out = nn.Linear(d, cfg.rows * e)
+        self.row_norm = nn.LayerNorm(e)
+        self.heads = nn.ModuleList(nn.Linear(e, k * n) for n in cfg.sizes)
+
+    def forward(
+        self,
+        cells: torch.Tensor,
+        programs: torch.Tensor,
+        flags: torch.Tensor,
+        chords: torch.Tensor,
+        bars: torch.Tensor,
+        pad: torch.Tensor,
+    ) -> torch.Tensor:
+        b, c, r, k, _ = cells.shape
+        x = self.cell((cells + self.base).reshape(b * c * r, -1)).reshape(b, c, r, -1)
+        x = x + self.program(programs)[:, None] + self.flag(flags)
+        h = self.inp(x.reshape(b, c, -1))
+        h = h + self.chord(chords) + self.bar(bars.clamp(max=self.cfg.bar_size - 1))
+        h = h + self.pos(torch.arange(c, device=h.device))
+        h = self.norm(self.blocks(h, src_key_padding_mask=pad))
+        return self.row_norm(self.out(h).reshape(b, c, r, -1) + self.program(programs)[:, None])
+
+    def logits(self, hidden: torch.Tensor) -> list[torch.Tensor]:
+        """Row-cell states (..., d_row) → pitch, duration, velocity logits (..., K, size)."""
+        return [
+            head(hidden).unflatten(-1, (self.cfg.slots, n))
+            for head, n in zip(self.heads, self.cfg.sizes, strict=True)
+        ]
+
+
+def cell_nll(logits: list[torch.Tensor], cells: torch.Tensor) -> torch.Tensor:
+    """(B, C, R) negative log-likelihood of each cell: all slots, all three fields."""
+    return sum(
+        F.cross_entropy(lg.flatten(0, -2), cells[..., i].flatten(), reduction="none")
+        .reshape(cells.shape[:-1])
+        .sum(-1)
+        for i, lg in enumerate(logits)
+    )
+
+
+# ---------------------------------------------------------------- sampling
+
+
+_LAST = 10_000  # sort key of an empty slot
+
+
+def _gumbel(shape: torch.Size, gen: torch.Generator) -> torch.Tensor:
+    u = torch.rand(shape, generator=gen).clamp(1e-9, 1 - 1e-9)
+    return -torch.log(-torch.log(u))
+
+
+def _pick(logits: torch.Tensor, allowed: torch.Tensor, temp: float, gen) -> torch.Tensor:
+    """Gumbel-max sample (argmax at temperature 0) over the allowed ids."""
+    logits = logits.masked_fill(~allowed, -math.inf)
+    if temp > 0:
+        logits = logits / temp + _gumbel(logits.shape, gen)
+    return logits.argmax(-1)
+
+
+def canonical(cells: torch.Tensor) -> torch.Tensor:
+    """Slots sorted by pitch with empty slots last, repeated pitches emptied (..., K, 3)."""
+    key = torch.where(cells[..., 0] >= PITCH_OFFSET, cells[..., 0], _LAST)
+    for _ in range(2):  # sort, empty the repeats, sort again
+        order = key.argsort(dim=-1, stable=True)
+        cells = cells.gather(-2, order[..., None].expand_as(cells))
+        key = key.gather(-1, order)
+        key[..., 1:] = key[..., 1:].masked_fill(key[..., 1:] == key[..., :-1], _LAST)
+    return cells.masked_fill((key == _LAST)[..., None], EMPTY)
+
+
+def _draw(logits: list[torch.Tensor], temp: float, gen) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cells (…, K, 3) sampled from logits, and each cell's confidence (log-prob of its
+    pitches). Duration and velocity are empty exactly where the pitch is."""
+    lp_pitch = logits[0].log_softmax(-1)
+    ids = torch.arange(lp_pitch.shape[-1])
+    pitch = _pick(lp_pitch, ids != MASK, temp, gen)
+    sounding = (pitch >= PITCH_OFFSET)[..., None]
+    out = [pitch]
+    for lg in logits[1:]:
+        note_ids = torch.arange(lg.shape[-1]) > MASK
+        out.append(torch.where(sounding[..., 0], _pick(lg, note_ids & sounding, temp, gen), EMPTY))
+    conf = lp_pitch.gather(-1, pitch[..., None])[..., 0].sum(-1)
+    return canonical(torch.stack(out, -1)), conf
+
+
+@torch.no_grad()
+def sample(
+    net: GridDenoiser,
+    cells: torch.Tensor,
+    programs: torch.Tensor,
+    target: torch.Tensor,
+    chords: torch.Tensor,
+    bars: torch.Tensor,
+    pad: torch.Tensor,
+    *,
+    steps: int = 32,
+    temperature: float = 1.0,
+    guidance: float = 0.0,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Fill the masked cells of `target` (B, C, R) in `steps` steps; other cells stay as given.
+
+    Each step predicts every masked cell, samples it, and keeps the most confident share
+    (an equal share of what is left per remaining step). `guidance` > 0 mixes in the
+    prediction without the condition tracks (classifier-free guidance: rows with no target
+    cell are dropped, as in training's track dropout, and the chords are left out).
+    """
+    gen = generator or torch.Generator().manual_seed(0)
+    flags = torch.where(target, TARGET, CONDITION)
+    flags = torch.where((programs == PAD_PROGRAM)[:, None], ABSENT, flags)
+    masked = target & (cells[..., 0] == MASK).all(-1)
+    cells = cells.clone()
+    if guidance > 0:
+        free = ~target.any(1) | (programs == PAD_PROGRAM)  # (B, R) rows to drop
+        u_programs = programs.masked_fill(free, PAD_PROGRAM)
+        u_flags = flags.masked_fill(free[:, None], ABSENT)
+    for step in range(steps):
+        left = masked.flatten(1).sum(1)
+        if int(left.max()) == 0:
+            break
+        logits = net.logits(net(cells, programs, flags, chords, bars, pad)[masked])
+        if guidance > 0:
+            u_cells = cells.masked_fill(free[:, None, :, None, None], EMPTY)
+            u_chords = torch.zeros_like(chords)
+            uncond = net.logits(net(u_cells, u_programs, u_flags, u_chords, bars, pad)[masked])
+            logits = [
+                (1 + guidance) * a.log_softmax(-1) - guidance * u.log_softmax(-1)
+                for a, u in zip(logits, uncond, strict=True)
+            ]
+        drawn, conf = _draw(logits, temperature, gen)
+        take = torch.ceil(left / (steps - step)).long()  # (B,)
+        full = torch.full(masked.shape, -math.inf).masked_scatter(masked, conf)
+        rank = full.flatten(1).argsort(dim=1, descending=True, stable=True).argsort(1)
+        reveal = (rank < take[:, None]).reshape(masked.shape) & masked
+        cells[reveal] = drawn[reveal[masked]]
+        masked = masked & ~reveal
+    return cells
+
+
+@torch.no_grad()
+def stepwise_nll(
+    net: GridDenoiser,
+    cells: torch.Tensor,
+    programs: torch.Tensor,
+    target: torch.Tensor,
+    chords: torch.Tensor,
+    bars: torch.Tensor,
+    pad: torch.Tensor,
+    *,
+    steps: int,
+    generator: torch.Generator,
+) -> tuple[float, int]:
+    """Summed NLL (nats) of the true target cells under `steps`-step decoding in a random
+    order, and the number of cells: the exact likelihood of the sampler that reveals an equal
+    random share per step, each share predicted independently given the cells before it."""
+    flags = torch.where(target, TARGET, CONDITION)
+    flags = torch.where((programs == PAD_PROGRAM)[:, None], ABSENT, flags)
+    order = torch.rand(target.shape, generator=generator).masked_fill(~target, 2.0)
+    rank = order.flatten(1).argsort(1).argsort(1).reshape(target.shape)
+    count = target.flatten(1).sum(1)  # (B,)
+    stage = torch.div(rank * steps, count.clamp(min=1)[:, None, None], rounding_mode="floor")
+    total = 0.0
+    for step in range(steps):
+        hidden = target & (stage >= step)
+        now = target & (stage == step)
+        if not now.any():
+            continue
+        inp = cells.masked_fill(hidden[..., None, None], MASK)
+        hidden = net(inp, programs, flags, chords, bars, pad)[now]
+        total += float(cell_nll(net.logits(hidden), cells[now]).sum())
+    return total, int(count.sum())
+
+
+# ---------------------------------------------------------------- shipped folder
+
+
+def save(net: GridDenoiser, folder: str | Path, card: dict) -> Path:
+    """Write config.json, bf16 model.safetensors, card.json and README.md."""
+    from safetensors.torch import save_file
+
+    from symbolic.models.checkpoint import write_card
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    config = {"model_type": "symgen-grid-diffusion", **asdict(net.cfg)}
+    (folder / "config.json").write_text(json.dumps(config, indent=1) + "\n")
+    weights = {k: v.detach().to(torch.bfloat16).contiguous() for k, v in net.state_dict().items()}
+    save_file(weights, str(folder / "model.safetensors"))
+    write_card(folder, card, sum(p.numel() for p in net.parameters()))
+    return folder
+
+
+def load(folder: str | Path) -> GridDenoiser:
+    """A shipped or trained denoiser folder → the network in float32, eval mode."""
+    from safetensors.torch import load_file
+
+    folder = Path(folder)
+    config = json.loads((folder / "config.json").read_text())
+    config.pop("model_type", None)
+    net = GridDenoiser(DiffusionConfig(**config))
+    weights = {k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()}
+    net.load_state_dict(weights)
+    return net.eval()
