@@ -135,6 +135,28 @@ def cmd_lyric2melody(args: argparse.Namespace) -> None:
     _emit(args, result, "\n".join(result["outputs"].values()))
 
 
+def cmd_infill(args: argparse.Namespace) -> None:
+    from symbolic.tasks.infill import infill
+
+    result = infill(
+        args.file,
+        args.tracks,
+        bars=args.bars,
+        add=args.add,
+        chords=args.chords,
+        out=args.out,
+        steps=args.steps,
+        seed=args.seed,
+        temperature=args.temperature,
+        guidance=args.guidance,
+        model=args.model,
+    )
+    if not args.json:
+        for note in result["notes"]:
+            print(f"note: {note}", file=sys.stderr)
+    _emit(args, result, "\n".join(result["outputs"]))
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="symgen",
@@ -171,6 +193,20 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=0, help="same inputs and seed, same bytes")
     sp.add_argument("--temperature", type=float, default=1.0)
     sp.add_argument("--top-p", type=float, default=0.95)
+    sp.add_argument("--json", action="store_true", help="print one JSON object")
+
+    sp = add("infill", cmd_infill, "Regenerate, fill in or add tracks and bars of a MIDI file.")
+    sp.add_argument("file", type=Path, help="a MIDI, ABC or MusicXML file")
+    sp.add_argument("--tracks", help="tracks to rewrite: index, name or instrument, comma list")
+    sp.add_argument("--bars", help="only these bars, e.g. 9-16 (default: the whole song)")
+    sp.add_argument("--add", help="new tracks, e.g. bass,drums (GM instrument names)")
+    sp.add_argument("--chords", help='force the harmony: "C G Am F" (a chord per bar, repeated)')
+    sp.add_argument("-o", "--out", type=Path, help="output .mid (default: IN-infill.mid)")
+    sp.add_argument("--steps", type=int, default=32, help="diffusion steps (default 32)")
+    sp.add_argument("--seed", type=int, default=0, help="same inputs and seed, same bytes")
+    sp.add_argument("--temperature", type=float, default=1.0)
+    sp.add_argument("--guidance", type=float, default=0.0, help="classifier-free guidance weight")
+    sp.add_argument("--model", default="infill", help="a shipped model name or folder")
     sp.add_argument("--json", action="store_true", help="print one JSON object")
 
     sp = add("info", cmd_info, "Show tracks, instruments, tempo, meter, key, bars and notes.")

@@ -1,0 +1,303 @@
+"""`symgen infill`: regenerate, fill in or add tracks and bars of a MIDI file with the grid
+diffusion model (`symbolic.models.diffusion`).
+
+condition → tokens → sample → score: the file's tracks become grid rows (the chosen ones
+masked over the chosen bars, new ones empty and masked), the model fills the masked cells
+window by window (each window starts on a bar and keeps what the one before it wrote), and
+only the masked cells come back as notes. Everything else is copied from the input as it is:
+other tracks, the chosen tracks outside the bars, tracks beyond the model's rows, tempo,
+meter, key and markers.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from symusic import Note, Score, Track
+
+from symbolic.errors import SymgenError
+from symbolic.gm import FAMILIES, PROGRAM_NAMES, family, program_name
+from symbolic.score import TPQ, check_output, load, save_midi
+from symbolic.tokenize.grid import (
+    MASK,
+    MAX_ROWS,
+    STEP,
+    Grid,
+    GridTrack,
+    grid_to_score,
+    parse_chords,
+    score_to_grid,
+    windows,
+)
+
+DEFAULT_MODEL = "infill"
+DRUM_WORDS = ("drums", "drum", "drum kit", "drumkit", "percussion", "kit")
+
+
+def select_tracks(score: Score, selectors: str) -> list[int]:
+    """Track indices for "piano,2,Alto": an index, a track name, then an instrument (GM
+    program or family name, or a common instrument word), case-insensitively, in that order."""
+    chosen: list[int] = []
+    for sel in (s.strip() for s in selectors.split(",")):
+        if not sel:
+            continue
+        low = sel.lower()
+        if sel.isdigit():
+            hits = [int(sel)] if int(sel) < len(score.tracks) else []
+        else:
+            hits = [i for i, t in enumerate(score.tracks) if t.name.strip().lower() == low]
+        if not hits and not sel.isdigit():
+            try:
+                program, drum, _ = instrument(sel)
+            except SymgenError:
+                program, drum = -1, False
+            hits = [
+                i
+                for i, t in enumerate(score.tracks)
+                if (drum and t.is_drum)
+                or (not drum and not t.is_drum and t.program == program)
+                or family(t.program, t.is_drum).lower() == low
+            ]
+        if not hits:
+            listing = ", ".join(
+                f"[{i}] {t.name or program_name(t.program, t.is_drum)}"
+                for i, t in enumerate(score.tracks)
+            )
+            raise SymgenError(
+                f"no track {sel!r} in the file; its tracks are {listing} (give an index, a "
+                "track name or an instrument)"
+            )
+        chosen += [i for i in hits if i not in chosen]
+    if not chosen:
+        raise SymgenError("--tracks is empty; name tracks like --tracks piano or --tracks 0,2")
+    return chosen
+
+
+def instrument(text: str) -> tuple[int, bool, str]:
+    """(GM program, drum flag, track name) for "bass", "drums", "Violin", "alto sax", "33"."""
+    from symbolic.tasks.prompt import _INSTRUMENTS
+
+    word = re.sub(r"\s+", " ", text.strip().lower())
+    if word in DRUM_WORDS:
+        return 0, True, "Drums"
+    if word.isdigit() and int(word) < 128:
+        return int(word), False, PROGRAM_NAMES[int(word)]
+    names = [n.lower() for n in PROGRAM_NAMES]
+    if word in names:
+        return names.index(word), False, PROGRAM_NAMES[names.index(word)]
+    programs = _INSTRUMENTS.get(word)
+    if programs and programs[0] < 128:
+        return programs[0], False, text.strip().title()
+    if word in (f.lower() for f in FAMILIES):
+        index = [f.lower() for f in FAMILIES].index(word)
+        return index * 8, False, FAMILIES[index]
+    partial = [i for i, n in enumerate(names) if word in n]
+    if partial:
+        return partial[0], False, PROGRAM_NAMES[partial[0]]
+    raise SymgenError(
+        f"unknown instrument {text!r}; use a General MIDI name or a word like piano, bass, "
+        "guitar, strings, violin, flute, sax, drums"
+    )
+
+
+def parse_bars(text: str, bars: int) -> tuple[int, int]:
+    """ "9-16" (1-based, inclusive) → (8, 15); checked against the song's `bars`."""
+    m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", text)
+    if not m:
+        raise SymgenError(f"cannot read the bar range {text!r}; write it like 9-16 or 5")
+    first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+    if first < 1 or last < first:
+        raise SymgenError(f"bar range {text!r}: bars count from 1 and the range must not be empty")
+    if first > bars:
+        raise SymgenError(f"bar range {text!r}: the song has {bars} bars")
+    return first - 1, min(last, bars) - 1
+
+
+def _with_new_rows(grid: Grid, tracks: list[GridTrack]) -> Grid:
+    """The grid with empty rows appended for new tracks."""
+    extra = np.zeros((len(tracks), *grid.pitch.shape[1:]), np.int16)
+    grid.pitch, grid.duration, grid.velocity = (
+        np.concatenate([a, extra]) for a in (grid.pitch, grid.duration, grid.velocity)
+    )
+    grid.tracks = [*grid.tracks, *tracks]
+    return grid
+
+
+def fill(
+    net,
+    grid: Grid,
+    target: np.ndarray,
+    *,
+    steps: int,
+    seed: int,
+    temperature: float = 1.0,
+    guidance: float = 0.0,
+    overlap: int | None = None,
+) -> Grid:
+    """The grid with its `target` (rows, cols) cells sampled, window by window."""
+    import torch
+
+    from symbolic.models.diffusion import sample
+    from symbolic.tokenize.grid import PAD_PROGRAM
+
+    cfg = net.cfg
+    cells = np.stack([grid.pitch, grid.duration, grid.velocity], -1).astype(np.int64)
+    cells[target] = MASK
+    programs = np.full(cfg.rows, PAD_PROGRAM, np.int64)
+    programs[: grid.rows] = grid.programs
+    bars = grid.bar_position()
+    overlap = cfg.width // 4 if overlap is None else overlap
+    for n, (a, b) in enumerate(windows(grid, cfg.width, overlap)):
+        if not target[:, a:b].any():
+            continue
+        win = np.zeros((b - a, cfg.rows, cfg.slots, 3), np.int64)
+        win[:, : grid.rows] = cells[:, a:b].transpose(1, 0, 2, 3)
+        tgt = np.zeros((b - a, cfg.rows), bool)
+        tgt[:, : grid.rows] = target[:, a:b].T
+        out = sample(
+            net,
+            torch.from_numpy(win)[None],
+            torch.from_numpy(programs)[None],
+            torch.from_numpy(tgt)[None],
+            torch.from_numpy(grid.chords[a:b].astype(np.int64))[None],
+            torch.from_numpy(bars[a:b])[None],
+            torch.zeros(1, b - a, dtype=torch.bool),
+            steps=steps,
+            temperature=temperature,
+            guidance=guidance,
+            generator=torch.Generator().manual_seed(seed * 100_003 + n),
+        )[0].numpy()
+        cells[:, a:b] = out[:, : grid.rows].transpose(1, 0, 2, 3)
+    filled = replace(grid)
+    keep = target[..., None]
+    filled.pitch, filled.duration, filled.velocity = (
+        np.where(keep, cells[..., i], 0).astype(np.int16) for i in range(3)
+    )
+    filled.long_notes = grid.long_notes[:0]
+    return filled
+
+
+def infill(
+    path: str | Path,
+    tracks: str | None = None,
+    *,
+    bars: str | None = None,
+    add: str | None = None,
+    chords: str | None = None,
+    out: str | Path | None = None,
+    steps: int = 32,
+    seed: int = 0,
+    temperature: float = 1.0,
+    guidance: float = 0.0,
+    model: str = DEFAULT_MODEL,
+) -> dict:
+    """Regenerate `tracks`, add the instruments in `add`, over `bars` (default the whole song);
+    write the result to `out`. Returns what `--json` prints."""
+    t0 = time.perf_counter()
+    path = Path(path)
+    if not tracks and not add:
+        raise SymgenError("say what to write: --tracks piano (regenerate) or --add bass,drums")
+    if not 1 <= steps <= 1000:
+        raise SymgenError(f"--steps {steps}: give 1 to 1000 steps")
+    score = load(path)
+    score = score.resample(TPQ, min_dur=1) if score.tpq != TPQ else score.copy()
+    out = Path(out) if out else Path(f"{path.stem}-infill.mid")
+    check_output(out, path)
+    targets = select_tracks(score, tracks) if tracks else []
+    new = [instrument(a) for a in add.split(",") if a.strip()] if add else []
+    if add and not new:
+        raise SymgenError("--add is empty; name instruments like --add bass,drums")
+    if len(targets) + len(new) > MAX_ROWS:
+        raise SymgenError(
+            f"{len(targets) + len(new)} tracks to write; the model writes at most {MAX_ROWS}"
+        )
+    others = [i for i, t in enumerate(score.tracks) if t.note_num() and i not in targets]
+    rows = targets + others[: MAX_ROWS - len(targets) - len(new)]
+    grid, _ = score_to_grid(score, rows=rows, chords=None)
+    grid = _with_new_rows(grid, [GridTrack(p, d, name) for p, d, name in new])
+    kept_out = [i for i in others if i not in rows]
+    n_bars = len(grid.bar_starts)
+    first, last = parse_bars(bars, n_bars) if bars else (0, n_bars - 1)
+    a = int(grid.bar_starts[first])
+    b = int(grid.bar_starts[last + 1]) if last + 1 < n_bars else grid.cols
+    target = np.zeros((grid.rows, grid.cols), bool)
+    write_rows = [*range(len(targets)), *range(len(rows), grid.rows)]
+    target[write_rows, a:b] = True
+    if chords:
+        grid.chords = parse_chords(chords, grid, first_bar=first, last_bar=last)
+    t1 = time.perf_counter()
+    from symbolic.models.checkpoint import resolve
+    from symbolic.models.diffusion import load as load_net
+
+    net = load_net(resolve(model))
+    t2 = time.perf_counter()
+    filled = grid_to_score(
+        fill(net, grid, target, steps=steps, seed=seed, temperature=temperature, guidance=guidance)
+    )
+    t3 = time.perf_counter()
+    result = _merge(score, filled, targets, len(rows), new, a * STEP, b * STEP)
+    save_midi(result, out)
+    notes = [
+        f"track {i} ({score.tracks[i].name or program_name(score.tracks[i].program)}) is beyond "
+        f"the model's {MAX_ROWS} rows: kept as it is and not heard by the model"
+        for i in kept_out
+    ]
+    return {
+        "outputs": [str(out)],
+        "input": str(path),
+        "model": str(model),
+        "seed": seed,
+        "steps": steps,
+        "tracks": [score.tracks[i].name or str(i) for i in targets],
+        "added": [name for _, _, name in new],
+        "bars": [first + 1, last + 1],
+        "chords": chords,
+        "guidance": guidance,
+        "notes": notes,
+        "timings": {
+            "prepare": round(t1 - t0, 3),
+            "load_model": round(t2 - t1, 3),
+            "sample": round(t3 - t2, 3),
+            "total": round(time.perf_counter() - t0, 3),
+        },
+    }
+
+
+def _merge(
+    score: Score,
+    filled: Score,
+    targets: list[int],
+    n_rows: int,
+    new: list[tuple[int, bool, str]],
+    start: int,
+    stop: int,
+) -> Score:
+    """The input with the target tracks' notes starting in [start, stop) ticks replaced by
+    the filled rows' notes (cut at `stop`), and the new tracks appended."""
+    result = score.copy()
+    for row, index in enumerate(targets):
+        track = result.tracks[index]
+        arr = track.notes.numpy()
+        outside = (arr["time"] < start) | (arr["time"] >= stop)
+        track.notes = Note.from_numpy(**{k: arr[k][outside] for k in _FIELDS})
+        track.notes.extend(_cut(filled.tracks[row], stop))
+        track.notes.sort()
+    for row, (program, drum, name) in enumerate(new, start=n_rows):
+        track = Track(name=name, program=program, is_drum=drum)
+        track.notes = _cut(filled.tracks[row], stop)
+        result.tracks.append(track)
+    return result
+
+
+_FIELDS = ("time", "duration", "pitch", "velocity")
+
+
+def _cut(track: Track, stop: int):
+    """The track's notes, those ending after `stop` shortened to end there."""
+    arr = track.notes.numpy()
+    arr["duration"] = np.minimum(arr["duration"], stop - arr["time"]).astype(np.int32)
+    return Note.from_numpy(**{k: arr[k] for k in _FIELDS})
