@@ -103,6 +103,7 @@ def main() -> None:
     parser.add_argument("--shards", type=Path, default=Path("data_cache/remi"))
     parser.add_argument("--prompts", type=int, default=100)
     parser.add_argument("--bars", type=int, default=8)
+    parser.add_argument("--model", default="text2midi")
     parser.add_argument("--record", action="store_true", help="append to benchmarks/RESULTS.md")
     args = parser.parse_args()
     items = prompts(args.shards, args.prompts)
@@ -110,7 +111,9 @@ def main() -> None:
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         for i, item in enumerate(items):
-            res = text2midi(item["prompt"], out=Path(tmp) / f"{i}.mid", bars=args.bars, seed=i)
+            res = text2midi(
+                item["prompt"], Path(tmp) / f"{i}.mid", args.bars, seed=i, model=args.model
+            )
             timings.append(res["timings"])
             verdicts.append({**judge(Path(res["outputs"][0]), item), "style": item["style"]})
     seconds = time.perf_counter() - start

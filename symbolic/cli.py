@@ -64,7 +64,18 @@ def cmd_render(args: argparse.Namespace) -> None:
     _emit(args, result, str(result["wav"]))
 
 
-def cmd_data_build(args: argparse.Namespace) -> None:
+def cmd_data(args: argparse.Namespace) -> None:
+    if args.action == "captions":
+        from symbolic.data.captions import write_captions
+
+        folder = Path(args.source)
+        if not (folder / "meta.jsonl").exists():
+            raise SymgenError(f"{folder}: no meta.jsonl here; give a folder made by data build")
+        counts = write_captions(folder)
+        _emit(args, counts, f"captions for {sum(counts.values())} pieces in {folder}")
+        return
+    if args.out is None:
+        raise SymgenError("data build needs --out FOLDER")
     from symbolic.data.build import build
 
     result = build(
@@ -226,10 +237,10 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--sample-rate", type=int, default=44100)
     sp.add_argument("--json", action="store_true", help="print one JSON object")
 
-    sp = add("data", cmd_data_build, "Build pre-tokenized shards from a data source.")
-    sp.add_argument("action", choices=["build"])
-    sp.add_argument("source", help="a source name (see datasets/), or 'all'")
-    sp.add_argument("--out", type=Path, required=True, help="output folder for shards")
+    sp = add("data", cmd_data, "Build pre-tokenized shards, or captions for text2midi.")
+    sp.add_argument("action", choices=["build", "captions"])
+    sp.add_argument("source", help="build: a source (see datasets/) or 'all'; captions: a folder")
+    sp.add_argument("--out", type=Path, help="output folder for shards (build)")
     sp.add_argument("--tokenizer", choices=["remi", "abc"], default="remi")
     sp.add_argument("--transpose", default="0", help="semitone offsets, e.g. '-3..3' or '0'")
     sp.add_argument("--workers", type=int, default=2)

@@ -24,7 +24,12 @@ from symbolic.errors import SymgenError
 class FastDecoder:
     """Llama inference with fused weights and an in-place KV cache."""
 
-    def __init__(self, config: dict, weights: dict[str, torch.Tensor]) -> None:
+    def __init__(
+        self,
+        config: dict,
+        weights: dict[str, torch.Tensor],
+        text_proj: dict[str, torch.Tensor] | None = None,
+    ) -> None:
         self.config = config
         self.d = config["hidden_size"]
         self.n_heads = config["num_attention_heads"]
@@ -60,15 +65,32 @@ class FastDecoder:
         self.cos, self.sin = emb.cos(), emb.sin()
         self.cache: list[tuple[torch.Tensor, torch.Tensor]] = []
         self.length = 0
+        self.text_proj = {
+            k.removeprefix("text_proj."): v.float() for k, v in (text_proj or {}).items()
+        }
 
     @classmethod
     def from_folder(cls, folder: str | Path) -> FastDecoder:
-        """Load config.json + model.safetensors (no pickle, no transformers import)."""
+        """Load config.json + model.safetensors (+ text_prefix.safetensors when the model is
+        text-conditioned); no pickle, no transformers import."""
         from safetensors.torch import load_file
 
         folder = Path(folder)
         config = json.loads((folder / "config.json").read_text())
-        return cls(config, load_file(str(folder / "model.safetensors")))
+        text = folder / "text_prefix.safetensors"
+        extra = load_file(str(text)) if text.exists() else None
+        return cls(config, load_file(str(folder / "model.safetensors")), extra)
+
+    @torch.inference_mode()
+    def text_prefix(self, embedding: np.ndarray) -> torch.Tensor:
+        """The prefix vectors (n, d) standing for a sentence embedding (text-conditioned models)."""
+        if not self.text_proj:
+            raise SymgenError("this model is not text-conditioned")
+        w = self.text_proj
+        h = F.gelu(
+            F.linear(torch.as_tensor(embedding, dtype=torch.float32), w["0.weight"], w["0.bias"])
+        )
+        return F.linear(h, w["2.weight"], w["2.bias"]).view(-1, self.d)
 
     @classmethod
     def from_hf(cls, model) -> FastDecoder:
@@ -90,13 +112,16 @@ class FastDecoder:
         return x * cos + rotated * sin
 
     @torch.inference_mode()
-    def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        """Logits for the last position after appending `ids` (batch, new) to the cache."""
-        b, t = ids.shape
+    def forward(self, ids: torch.Tensor, prefix: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits for the last position after appending `ids` (batch, new) to the cache,
+        preceded by `prefix` vectors (n, d) if given (the text prefix, first call only)."""
+        x = self.embed[ids]
+        if prefix is not None:
+            x = torch.cat([prefix.expand(x.shape[0], -1, -1), x], dim=1)
+        b, t = x.shape[:2]
         start, end = self.length, self.length + t
         if end > self.max_len:
             raise SymgenError(f"sequence longer than the model's {self.max_len} positions")
-        x = self.embed[ids]
         cos, sin = self.cos[start:end], self.sin[start:end]
         causal = t > 1
         for (qkv_w, o_w, gu_w, down_w), (k_cache, v_cache) in zip(
@@ -152,6 +177,8 @@ def sample(
     num_samples: int = 1,
     eos_id: int | None = None,
     progress: Callable[[int], None] | None = None,
+    prefix: torch.Tensor | None = None,
+    bias: torch.Tensor | None = None,
 ) -> list[list[int]]:
     """Sample `num_samples` continuations of `prompt` (ids); returns the new ids of each.
 
@@ -159,15 +186,18 @@ def sample(
     and `finished`, restrict every step to tokens that keep the sequence decodable. They are fed
     the prompt here. A sequence stops when its grammar finishes, at `eos_id`, or at
     `max_new_tokens`.
+    `prefix` (n, d) vectors go before the prompt (a text-conditioned model's text prefix);
+    `bias` (vocab,) is added to every step's logits (a soft preference, e.g. for a key's scale).
     The seed alone fixes the output: same inputs and seed give the same ids.
     """
     config = config or SampleConfig()
     if not prompt:
         raise SymgenError("the prompt must hold at least one token (BOS)")
-    room = decoder.max_len - len(prompt)
+    used = len(prompt) + (0 if prefix is None else len(prefix))
+    room = decoder.max_len - used
     if room <= 0:
         raise SymgenError(
-            f"the input is {len(prompt)} tokens, more than the model's {decoder.max_len}; "
+            f"the input is {used} tokens, more than the model's {decoder.max_len}; "
             "give a shorter file or fewer bars"
         )
     steps = min(config.max_new_tokens, room)
@@ -176,10 +206,12 @@ def sample(
         for g in grammars:
             g.feed(prompt)
     decoder.reset(num_samples)
-    logits = decoder.forward(torch.tensor([list(prompt)] * num_samples, dtype=torch.long))
+    logits = decoder.forward(torch.tensor([list(prompt)] * num_samples, dtype=torch.long), prefix)
     out: list[list[int]] = [[] for _ in range(num_samples)]
     done = np.zeros(num_samples, dtype=bool)
     for step in range(steps):
+        if bias is not None:
+            logits = logits + bias
         if grammars is not None:
             mask = torch.from_numpy(
                 np.stack(

@@ -27,11 +27,14 @@ def sample_bars(
     bars: int,
     grammar: dict,
     config: SampleConfig,
+    prefix=None,
+    bias=None,
 ) -> list[int]:
     """REMI ids of `bars` new bars after `context` (body ids of complete bars), starting with Bar.
 
     The model sees the controls and as many of the latest bars as fit half its length; when a
     window fills up, its complete bars are kept and the next window continues from them.
+    `prefix` (text-prefix vectors) and `bias` (added logits) go to every window's `sample`.
     """
     tok, max_len = lm.tokenizer, lm.decoder.max_len
     bar_id = tok.vocab["Bar_None"]
@@ -44,8 +47,11 @@ def sample_bars(
         prompt = [*controls, *body[first:], bar_id]
         limit = prompt.count(bar_id) + bars - done - 1
         state = tok.grammar(**grammar, max_bars=limit)
-        cfg = replace(config, seed=config.seed + window, max_new_tokens=max_len - len(prompt))
-        out = sample(lm.decoder, prompt, [state], cfg, eos_id=tok.eos_id)[0]
+        room = max_len - len(prompt) - (0 if prefix is None else len(prefix))
+        cfg = replace(config, seed=config.seed + window, max_new_tokens=room)
+        (out,) = sample(
+            lm.decoder, prompt, [state], cfg, eos_id=tok.eos_id, prefix=prefix, bias=bias
+        )
         chunk = [bar_id, *out]
         if state.finished or out[-1:] == [tok.eos_id]:
             chunk = [i for i in chunk if i != tok.eos_id]

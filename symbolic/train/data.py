@@ -20,12 +20,27 @@ IGNORE = -100
 
 
 class WindowDataset(Dataset):
-    """Windows of `seq_len` + 1 tokens; labels ignore padding and the prefix."""
+    """Windows of `seq_len` + 1 tokens; labels ignore padding and the prefix.
 
-    def __init__(self, folder: Path, split: str, seq_len: int, pad_id: int, bar_ids: list[int]):
+    With `captions`, each item also carries one of the piece's caption embeddings
+    (`captions.{split}.npy` from `symbolic.data.captions`), a different one each epoch.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        split: str,
+        seq_len: int,
+        pad_id: int,
+        bar_ids: list[int],
+        captions: bool = False,
+    ):
         from symbolic.data.build import Shards
 
         self.shards = Shards(folder, split)
+        self.captions = np.load(folder / f"captions.{split}.npy") if captions else None
+        if self.captions is not None and len(self.captions) != len(self.shards):
+            raise ValueError(f"{folder}: captions do not match the shards; rebuild them")
         self.seq_len = seq_len
         self.pad_id = pad_id
         self.bar_ids = np.array(bar_ids, dtype=np.int64)
@@ -35,7 +50,7 @@ class WindowDataset(Dataset):
     def __len__(self) -> int:
         return len(self.shards)
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, ...]:
         seq = np.asarray(self.shards.sequence(index), dtype=np.int64)
         plen = int(self.shards.index[index][1])
         prefix, body = seq[:plen], seq[plen:]  # the body keeps its EOS: the model learns to end
@@ -52,7 +67,13 @@ class WindowDataset(Dataset):
         labels = ids.copy()
         labels[: len(prefix)] = IGNORE
         labels[len(window) :] = IGNORE
-        return torch.from_numpy(ids[:-1]), torch.from_numpy(labels[1:])
+        item = (torch.from_numpy(ids[:-1]), torch.from_numpy(labels[1:]))
+        if self.captions is None:
+            return item
+        variant = np.random.default_rng((self.seed, self.epoch, index, 1)).integers(
+            self.captions.shape[1]
+        )
+        return (*item, torch.from_numpy(self.captions[index, variant].astype(np.float32)))
 
 
 class ResumableSampler(Sampler[int]):
@@ -91,11 +112,20 @@ class ShardDataModule(L.LightningDataModule):
         seq_len: tokens per training window.
         batch_size: windows per batch.
         seed: fixes data order and crops.
+        captions: also yield caption embeddings (for text-conditioned models).
     """
 
-    def __init__(self, path: str, seq_len: int = 512, batch_size: int = 16, seed: int = 0) -> None:
+    def __init__(
+        self,
+        path: str,
+        seq_len: int = 512,
+        batch_size: int = 16,
+        seed: int = 0,
+        captions: bool = False,
+    ) -> None:
         super().__init__()
         self.path = Path(path)
+        self.captions = captions
         self.seq_len = seq_len
         self.batch_size = batch_size
         self.seed = seed
@@ -114,8 +144,10 @@ class ShardDataModule(L.LightningDataModule):
         bar_ids = (
             [tok.vocab["Bar_None"]] if hasattr(tok, "vocab") else tok.class_ids["bar"].tolist()
         )
-        self.train_set = WindowDataset(self.path, "train", self.seq_len, tok.pad_id, bar_ids)
-        self.val_set = WindowDataset(self.path, "val", self.seq_len, tok.pad_id, bar_ids)
+        self.train_set, self.val_set = (
+            WindowDataset(self.path, split, self.seq_len, tok.pad_id, bar_ids, self.captions)
+            for split in ("train", "val")
+        )
         self.sampler = ResumableSampler(self.train_set, self.seed)
         if self._pending_state:
             self.sampler.load_state_dict(self._pending_state)

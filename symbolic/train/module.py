@@ -19,6 +19,10 @@ class LMModule(L.LightningModule):
         vocab_size: tokenizer vocabulary size (the recipe states it; checked at fit start).
         d_model, n_layers, n_heads, d_ff, max_len: decoder shape.
         lr, weight_decay, warmup_steps: AdamW with linear warm-up and cosine decay to 10%.
+        text_dim, text_prefix: with text_dim > 0, each batch carries a sentence embedding that a
+            small MLP turns into `text_prefix` vectors placed before BOS (Text2midi-style
+            conditioning without a cross-attention stack).
+        init_from: a shipped model folder whose decoder weights start this run (fine-tuning).
     """
 
     def __init__(
@@ -32,6 +36,9 @@ class LMModule(L.LightningModule):
         lr: float = 1e-3,
         weight_decay: float = 0.05,
         warmup_steps: int = 200,
+        text_dim: int = 0,
+        text_prefix: int = 4,
+        init_from: str = "",
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -43,13 +50,50 @@ class LMModule(L.LightningModule):
             d_ff=d_ff,
             max_len=max_len,
         )
+        self.text_proj = (
+            torch.nn.Sequential(
+                torch.nn.Linear(text_dim, d_model),
+                torch.nn.GELU(),
+                torch.nn.Linear(d_model, text_prefix * d_model),
+            )
+            if text_dim
+            else None
+        )
+        if init_from:
+            self._init_from(init_from)
         self._tick = time.perf_counter()
 
-    def _loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, int]:
-        ids, labels = batch
-        logits = self.model(
-            input_ids=ids, attention_mask=(ids != self.model.config.pad_token_id)
-        ).logits
+    def _init_from(self, folder: str) -> None:
+        from safetensors.torch import load_file
+
+        from symbolic.models.checkpoint import resolve
+
+        weights = load_file(str(resolve(folder) / "model.safetensors"))
+        missing, unexpected = self.model.load_state_dict(
+            {k: v.float() for k, v in weights.items()}, strict=False
+        )
+        if unexpected or set(missing) - {"lm_head.weight"}:
+            raise ValueError(f"{folder}: weights do not fit this model ({missing + unexpected})")
+        self.model.tie_weights()
+
+    def extra_weights(self) -> dict[str, torch.Tensor]:
+        """Weights outside the `transformers` decoder, exported beside it (text_prefix.*)."""
+        if self.text_proj is None:
+            return {}
+        return {f"text_proj.{k}": v for k, v in self.text_proj.state_dict().items()}
+
+    def _loss(self, batch: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, int]:
+        ids, labels = batch[0], batch[1]
+        keep = ids != self.model.config.pad_token_id
+        if self.text_proj is None:
+            logits = self.model(input_ids=ids, attention_mask=keep).logits
+        else:
+            b, d = ids.shape[0], self.hparams.d_model
+            prefix = self.text_proj(batch[2].float()).view(b, -1, d)
+            embeds = torch.cat([prefix, self.model.get_input_embeddings()(ids)], dim=1)
+            keep = torch.cat([keep.new_ones(b, prefix.shape[1]), keep], dim=1)
+            logits = self.model(inputs_embeds=embeds, attention_mask=keep).logits
+            logits = logits[:, prefix.shape[1] :]
         loss = torch.nn.functional.cross_entropy(
             logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=IGNORE
         )

@@ -1,0 +1,170 @@
+"""MidiCaps-style captions from a piece's extracted features, and their sentence embeddings.
+
+A caption names some of: style (from the source), key, tempo (a bpm number or a word whose
+range holds it), meter, instruments, mood (from mode and tempo), density, length and the
+opening chords, in varied wording and order. Each attribute is left out now and then, so the
+text2midi model learns to fill what a prompt leaves open. `write_captions` stores K variants per
+piece as embeddings beside the shards (`captions.{split}.npy`, float16, pieces × K × 384).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+
+from symbolic.gm import PROGRAM_NAMES
+
+DRUMS = 128
+VARIANTS = 8
+KEEP = {"style": 0.9, "key": 0.75, "tempo": 0.7, "meter": 0.6, "instruments": 0.75, "mood": 0.4,
+        "density": 0.25, "length": 0.3, "chords": 0.3}  # fmt: skip
+
+STYLE_PHRASES: dict[str, tuple[str, ...]] = {
+    "chorales": ("a Bach chorale", "a four-part chorale", "a baroque chorale harmonisation",
+                 "a chorale in the style of Bach", "a hymn for four voices"),
+    "palestrina": ("a renaissance motet", "renaissance polyphony", "a piece in the style of "
+                   "Palestrina", "a sacred renaissance choral piece",
+                   "a renaissance mass movement"),
+    "monteverdi": ("a madrigal", "an Italian madrigal", "a five-voice madrigal",
+                   "a late renaissance madrigal"),
+    "quartets": ("a string quartet", "a classical string quartet movement", "chamber music for "
+                 "strings", "a classical piece"),
+    "pop909": ("a pop song", "a pop ballad", "a Chinese pop song", "a piano pop arrangement",
+               "a mandopop ballad", "a pop tune"),
+    "nottingham": ("a folk tune", "an English folk dance tune", "a traditional folk melody",
+                   "a folk song with chords", "a fiddle tune"),
+    "wjazzd": ("a jazz solo", "a jazz piece", "a bebop tune", "a swing jazz combo piece",
+               "straight-ahead jazz", "a jazz improvisation over a rhythm section"),
+    "folk": ("a folk tune", "a traditional folk melody"),
+}  # fmt: skip
+METER_WORDS = {"3/4": ("waltz",), "6/8": ("jig",), "9/8": ("slip jig",), "2/4": ("march",)}
+MOODS = {  # (minor, fast) → words
+    (True, False): ("sad", "melancholic", "mournful", "wistful"),
+    (True, True): ("dark", "tense", "dramatic", "driving"),
+    (False, False): ("calm", "peaceful", "gentle", "tender"),
+    (False, True): ("happy", "cheerful", "joyful", "energetic", "bright"),
+}
+_QUALITY = {"maj": "", "min": "m", "7": "7", "maj7": "maj7", "min7": "m7", "-7": "m7", "-": "m",
+            "dim": "dim", "aug": "aug", "6": "6", "maj6": "6", "sus2": "sus2",
+            "sus4": "sus4"}  # fmt: skip
+
+
+def _key_text(key: str, rng: np.random.Generator) -> str:
+    minor = key.endswith("m")
+    tonic = key[:-1] if minor else key
+    tonic_words = tonic.replace("b", "-flat" if rng.random() < 0.3 else "b")
+    tonic_words = tonic_words.replace("#", " sharp" if rng.random() < 0.3 else "#")
+    mode = "minor" if minor else "major"
+    return str(
+        rng.choice(
+            [f"in {tonic_words} {mode}", f"in the key of {tonic_words} {mode}",
+             f"{tonic_words} {mode}", f"key: {tonic_words} {mode}"]
+        )
+    )  # fmt: skip
+
+
+def _tempo_text(bpm: float, rng: np.random.Generator) -> str:
+    from symbolic.tasks.prompt import TEMPO_WORDS
+
+    words = [w for w, (lo, hi, _) in TEMPO_WORDS.items() if lo <= bpm <= hi]
+    if words and rng.random() < 0.5:
+        word = str(rng.choice(words))
+        return str(rng.choice([f"{word}", f"at a {word} tempo", f"{word} tempo"]))
+    b = round(bpm)
+    return str(rng.choice([f"at {b} bpm", f"{b} BPM", f"tempo {b}", f"at {b} beats per minute"]))
+
+
+def _instruments_text(programs: list[int], rng: np.random.Generator) -> str:
+    names = [
+        "drums" if p == DRUMS else re.sub(r"\s*\(.*\)|\s\d$", "", PROGRAM_NAMES[p]).lower()
+        for p in dict.fromkeys(programs)
+    ]
+    rng.shuffle(names)
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return str(rng.choice([f"for {listed}", f"with {listed}", f"featuring {listed}",
+                           f"played by {listed}", f"instruments: {listed}"]))  # fmt: skip
+
+
+def chord_symbol(label: str) -> str:
+    """POP909 "C:min7/b3" or WJazzD "C-7" → "Cm7"; "" for no chord."""
+    label = label.split("/")[0]
+    m = re.match(r"^([A-G][b#]?):?(.*)$", label)
+    if not m:
+        return ""
+    quality = m.group(2).split("(")[0]
+    return m.group(1) + _QUALITY.get(quality, "" if quality in ("", "maj") else quality)
+
+
+def _opening_chords(record: dict) -> list[str]:
+    chords = []
+    for item in record.get("chords") or []:
+        symbol = chord_symbol(item[2] if isinstance(item, list) else item)
+        if symbol and (not chords or chords[-1] != symbol):
+            chords.append(symbol)
+        if len(chords) == 4:
+            break
+    return chords
+
+
+def caption(record: dict, rng: np.random.Generator) -> str:
+    """One caption for a piece's meta record (a row of meta.jsonl)."""
+    minor = str(record.get("key") or "").endswith("m")
+    tempo = float(record.get("tempo") or 120)
+    clauses: dict[str, str] = {}
+    if record.get("key"):
+        clauses["key"] = _key_text(record["key"], rng)
+    clauses["tempo"] = _tempo_text(tempo, rng)
+    meter = record.get("meter") or "4/4"
+    words = METER_WORDS.get(meter)
+    clauses["meter"] = (
+        f"like a {rng.choice(words)}" if words and rng.random() < 0.3
+        else str(rng.choice([f"in {meter}", f"in {meter} time", f"{meter} meter"]))
+    )  # fmt: skip
+    if record.get("programs"):
+        clauses["instruments"] = _instruments_text(record["programs"], rng)
+    density = float(record.get("density") or 0)
+    clauses["density"] = "with sparse texture" if density < 8 else "with a dense texture"
+    clauses["length"] = f"{record.get('bars', 16)} bars long"
+    chords = _opening_chords(record)
+    if chords:
+        clauses["chords"] = "chords " + " ".join(chords)
+    kept = [name for name in clauses if rng.random() < KEEP[name]]
+    order = rng.permutation(len(kept))
+    body = ", ".join(clauses[kept[i]] for i in order)
+    style = str(rng.choice(STYLE_PHRASES.get(record.get("source", ""), ("a piece",))))
+    if rng.random() >= KEEP["style"]:
+        style = str(rng.choice(["a piece", "music", "a composition", "something"]))
+    if rng.random() < KEEP["mood"]:
+        mood = rng.choice(MOODS[(minor, tempo >= 116)])
+        first, _, rest = style.partition(" ")
+        style = f"a {mood} {rest}" if first in ("a", "an") else f"{mood} {style}"
+    joiner = " " if re.match(r"(in|with|for|at|featuring|played|like) ", body) else ", "
+    text = f"{style}{joiner}{body}" if body else style
+    return text[0].upper() + text[1:] + ("." if rng.random() < 0.5 else "")
+
+
+def write_captions(folder: str | Path, variants: int = VARIANTS, seed: int = 0) -> dict:
+    """Caption every piece of a built shard folder `variants` times; store the embeddings."""
+    from symbolic.tasks.prompt import embed
+
+    folder = Path(folder)
+    records = [json.loads(line) for line in (folder / "meta.jsonl").open(encoding="utf-8")]
+    counts = {}
+    for split in ("train", "val"):
+        rows = [r for r in records if r["split"] == split]
+        texts = [
+            caption(r, np.random.default_rng((seed, i, v)))
+            for i, r in enumerate(rows)
+            for v in range(variants)
+        ]
+        emb = embed(texts).astype(np.float16).reshape(len(rows), variants, -1)
+        np.save(folder / f"captions.{split}.npy", emb)
+        with (folder / f"captions.{split}.jsonl").open("w", encoding="utf-8") as fh:
+            for i, row in enumerate(rows):
+                own = texts[i * variants : (i + 1) * variants]
+                fh.write(json.dumps({"id": row["id"], "captions": own}) + "\n")
+        counts[split] = len(rows)
+    return counts
