@@ -72,7 +72,8 @@ def _tempo_text(bpm: float, rng: np.random.Generator) -> str:
     words = [w for w, (lo, hi, _) in TEMPO_WORDS.items() if lo <= bpm <= hi]
     if words and rng.random() < 0.5:
         word = str(rng.choice(words))
-        return str(rng.choice([f"{word}", f"at a {word} tempo", f"{word} tempo"]))
+        plain = word.endswith("tempo")
+        return word if plain else str(rng.choice([word, f"at a {word} tempo", f"{word} tempo"]))
     b = round(bpm)
     return str(rng.choice([f"at {b} bpm", f"{b} BPM", f"tempo {b}", f"at {b} beats per minute"]))
 
@@ -109,8 +110,9 @@ def _opening_chords(record: dict) -> list[str]:
     return chords
 
 
-def caption(record: dict, rng: np.random.Generator) -> str:
-    """One caption for a piece's meta record (a row of meta.jsonl)."""
+def caption(record: dict, rng: np.random.Generator) -> tuple[str, list[str]]:
+    """One caption for a piece's meta record (a row of meta.jsonl), and the attributes it names
+    besides the style (in caption order)."""
     minor = str(record.get("key") or "").endswith("m")
     tempo = float(record.get("tempo") or 120)
     clauses: dict[str, str] = {}
@@ -143,7 +145,8 @@ def caption(record: dict, rng: np.random.Generator) -> str:
         style = f"a {mood} {rest}" if first in ("a", "an") else f"{mood} {style}"
     joiner = " " if re.match(r"(in|with|for|at|featuring|played|like) ", body) else ", "
     text = f"{style}{joiner}{body}" if body else style
-    return text[0].upper() + text[1:] + ("." if rng.random() < 0.5 else "")
+    named = [kept[i] for i in order]
+    return text[0].upper() + text[1:] + ("." if rng.random() < 0.5 else ""), named
 
 
 def write_captions(folder: str | Path, variants: int = VARIANTS, seed: int = 0) -> dict:
@@ -156,7 +159,7 @@ def write_captions(folder: str | Path, variants: int = VARIANTS, seed: int = 0) 
     for split in ("train", "val"):
         rows = [r for r in records if r["split"] == split]
         texts = [
-            caption(r, np.random.default_rng((seed, i, v)))
+            caption(r, np.random.default_rng((seed, i, v)))[0]
             for i, r in enumerate(rows)
             for v in range(variants)
         ]
