@@ -1,10 +1,14 @@
-"""Control accuracy of `symgen text2midi` on prompts made from held-out pieces.
+"""`symgen text2midi` judged from its MIDI files: control accuracy, repetition, style, speed.
 
 For each validation piece of the REMI shards (hash split, never trained on) a plain-English
-prompt names its style, key, tempo, meter and instruments; the output MIDI alone is judged:
-key by music21's `analyze('key')` (tonic and mode as asked), tempo within ±5%, first time
-signature as asked, a track with notes in every asked GM family. Timings are split into
-parse, load, sample and write.
+prompt names its style, key, tempo (a bpm, or for every third prompt a tempo word), meter and
+instruments; the output MIDI alone is judged: key by music21's `analyze('key')` (tonic and mode
+as asked), tempo within ±5% of the bpm or inside the word's range, first time signature as
+asked, a track with notes in every asked GM family. Also: compression ratio (CR,
+`symbolic.eval.text2midi`) of the outputs beside the same number of bars of real pieces; a
+style classifier fitted on training pieces applied to the outputs (confusion matrix, with its
+accuracy on real validation pieces for reference); a cold `symgen text2midi` process for 16
+bars, time split into load, parse, sample and write.
 
     python benchmarks/bench_text2midi.py --shards data_cache/remi [--prompts 100] [--record]
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _results import report  # noqa: E402
 
 from symbolic.gm import family, program_name  # noqa: E402
+from symbolic.tasks.prompt import TEMPO_WORDS  # noqa: E402
 
 STYLE_WORDS = {
     "chorale": "a Bach chorale",
@@ -55,15 +61,21 @@ def prompts(shards: Path, limit: int) -> list[dict]:
         programs = list(dict.fromkeys(meta["programs"]))[:4]
         names = [program_name(p % 128, p == 128).lower() for p in programs]
         tempo = round(float(meta["tempo"]))
+        words = [w for w, (lo, hi, _) in TEMPO_WORDS.items() if lo <= tempo <= hi and " " not in w]
+        tempo_range = (tempo * 0.95, tempo * 1.05)
+        tempo_text = f"at {tempo} bpm"
+        if words and len(out) % 3 == 2:  # every third prompt names a tempo word instead
+            word = words[len(out) % len(words)]
+            tempo_range, tempo_text = TEMPO_WORDS[word][:2], f"{word}"
         text = (
-            f"{STYLE_WORDS.get(meta['style'], meta['style'])} in {key_words(meta['key'])} "
-            f"at {tempo} bpm in {meta['meter']} for {', '.join(names)}"
+            f"{STYLE_WORDS.get(meta['style'], meta['style'])} in {key_words(meta['key'])}, "
+            f"{tempo_text}, in {meta['meter']} for {', '.join(names)}"
         )
         out.append(
             {
                 "prompt": text,
                 "key": meta["key"],
-                "tempo": tempo,
+                "tempo": tempo_range,
                 "meter": meta["meter"],
                 "programs": programs,
                 "style": meta["style"],
@@ -74,6 +86,43 @@ def prompts(shards: Path, limit: int) -> list[dict]:
         by_style.setdefault(item["style"], []).append(item)
     mixed = [x for group in zip_longest(*by_style.values()) for x in group if x]
     return mixed[:limit]
+
+
+def real_pieces(shards: Path, split: str, bars: int, per_style: int) -> tuple[list, list[str]]:
+    """The first `bars` bars of up to `per_style` pieces per style of a split, and their styles."""
+    from symbolic.data.build import Shards
+    from symbolic.tokenize.remi import load_remi_tokenizer
+
+    tok = load_remi_tokenizer()
+    data = Shards(shards, split)
+    metas = [json.loads(x) for x in (shards / "meta.jsonl").read_text().splitlines()]
+    metas = [m for m in metas if m["split"] == split]
+    scores, styles, count = [], [], {}
+    for i, meta in enumerate(metas):
+        if meta["style"] not in STYLE_WORDS or count.get(meta["style"], 0) >= per_style:
+            continue
+        score = tok.decode(data.piece(i)[1].tolist())
+        num, den = map(int, meta["meter"].split("/"))
+        score = score.clip(0, bars * score.tpq * 4 * num // den, clip_end=True)
+        if score.note_num() == 0:
+            continue
+        count[meta["style"]] = count.get(meta["style"], 0) + 1
+        scores.append(score)
+        styles.append(meta["style"])
+    return scores, styles
+
+
+def cold_run(bars: int) -> dict:
+    """One `symgen text2midi` process, wall time and its own split."""
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        res = subprocess.run(
+            [sys.executable, "-m", "symbolic.cli", "text2midi", "jazz in C minor", "--bars",
+             str(bars), "--json", "-o", str(Path(tmp) / "x.mid")],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        wall = time.perf_counter() - start
+    return {"total": wall, **json.loads(res.stdout)["timings"]}
 
 
 def judge(path: Path, asked: dict) -> dict:
@@ -90,7 +139,7 @@ def judge(path: Path, asked: dict) -> dict:
     asked_families = {family(p % 128, p == 128) for p in asked["programs"]}
     return {
         "key": m21.tonic.pitchClass == want and m21.mode == mode,
-        "tempo": abs(desc["tempo"] - asked["tempo"]) <= 0.05 * asked["tempo"],
+        "tempo": asked["tempo"][0] <= desc["tempo"] <= asked["tempo"][1],
         "meter": desc["meter"] == asked["meter"],
         "instruments": asked_families <= families,
     }
@@ -102,12 +151,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shards", type=Path, default=Path("data_cache/remi"))
     parser.add_argument("--prompts", type=int, default=100)
-    parser.add_argument("--bars", type=int, default=8)
+    parser.add_argument("--bars", type=int, default=16)
+    parser.add_argument("--per-style", type=int, default=60, help="real pieces per style")
     parser.add_argument("--model", default="text2midi")
     parser.add_argument("--record", action="store_true", help="append to benchmarks/RESULTS.md")
     args = parser.parse_args()
+    from symbolic.eval.text2midi import StyleClassifier, compression_ratio
+    from symbolic.score import load
+
+    cold = [cold_run(16) for _ in range(3)]
     items = prompts(args.shards, args.prompts)
-    verdicts, timings = [], []
+    verdicts, timings, outputs = [], [], []
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         for i, item in enumerate(items):
@@ -116,7 +170,13 @@ def main() -> None:
             )
             timings.append(res["timings"])
             verdicts.append({**judge(Path(res["outputs"][0]), item), "style": item["style"]})
+            outputs.append(load(res["outputs"][0]))
     seconds = time.perf_counter() - start
+    train_scores, train_styles = real_pieces(args.shards, "train", args.bars, args.per_style)
+    val_scores, val_styles = real_pieces(args.shards, "val", args.bars, args.per_style)
+    clf = StyleClassifier().fit(train_scores, train_styles)
+    val_acc = sum(p == s for p, s in zip(clf.predict(val_scores), val_styles, strict=True))
+    predicted = clf.predict(outputs)
     rows = [["check (from the MIDI file alone)", "share as asked", "target"]]
     for field, target in (
         ("key", "90%"),
@@ -126,6 +186,24 @@ def main() -> None:
     ):
         share = sum(v[field] for v in verdicts) / max(len(verdicts), 1)
         rows.append([field, f"{share:.1%}", target])
+    cr_out = statistics.median(compression_ratio(x) for x in outputs)
+    cr_real = statistics.median(compression_ratio(x) for x in val_scores + train_scores[::4])
+    rows.append(["compression ratio (CR), median", f"{cr_out:.2f}", f"real pieces {cr_real:.2f}"])
+    rows.append(["style classifier: output resembles the asked style", "", ""])
+    labels = clf.labels
+    rows.append(["asked \\ resembles", " / ".join(labels), "share"])
+    for style in labels:
+        got = [p for p, v in zip(predicted, verdicts, strict=True) if v["style"] == style]
+        counts = " / ".join(str(got.count(lab)) for lab in labels)
+        rows.append([style, counts, f"{got.count(style) / max(len(got), 1):.0%}"])
+    cold_median = {k: statistics.median(c[k] for c in cold) for k in cold[0]}
+    rows.append(
+        [
+            "cold `symgen text2midi` 16 bars, seconds (median of 3)",
+            f"{cold_median['total']:.2f}",
+            "≤ 10",
+        ]
+    )
     per_style = {}
     for v in verdicts:
         per_style.setdefault(v["style"], []).append(v["key"])
@@ -136,9 +214,14 @@ def main() -> None:
         + ", ".join(f"{k} {sum(v) / len(v):.0%} of {len(v)}" for k, v in sorted(per_style.items()))
         + ". Median seconds per prompt (model loaded once, kept in memory): "
         + ", ".join(f"{k} {v:.2f}" for k, v in split.items())
-        + "."
+        + ". Cold process split (median): "
+        + ", ".join(f"{k} {v:.2f}" for k, v in cold_median.items())
+        + " (total includes Python start and imports)"
+        + f". Style classifier (logistic regression, {len(train_scores)} training pieces' first "
+        + f"{args.bars} bars): {val_acc}/{len(val_scores)} real validation pieces right. "
+        + f"CR of real pieces over the same number of bars (train and validation): {cr_real:.2f}."
     )
-    report("text2midi control accuracy (issue 5, on remi-multi)", rows, note, args.record)
+    report(f"text2midi judged from the MIDI (issue 5, model {args.model})", rows, note, args.record)
 
 
 if __name__ == "__main__":
