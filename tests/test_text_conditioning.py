@@ -101,3 +101,22 @@ def test_text_prefix_decoder_matches_training_forward(tmp_path):
         torch.testing.assert_close(got[0], ref[row, 19], atol=2e-3, rtol=2e-3)
         step = fast.forward(ids[row : row + 1, 20:21])
         torch.testing.assert_close(step[0], ref[row, 20], atol=2e-3, rtol=2e-3)
+
+
+def test_data_captions_command(tmp_path, capsys):
+    from symbolic.cli import main
+
+    assert main(["data", "captions", str(tmp_path / "missing")]) == 1
+    assert "data build" in capsys.readouterr().err
+    assert main(["data", "build", "nottingham"]) == 1  # no --out: one clear line
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    rows = [
+        {**r, "id": f"p{i}", "split": "val" if i == 0 else "train"} for i, r in enumerate(RECORDS)
+    ]
+    (folder / "meta.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert main(["data", "captions", str(folder), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"train": 3, "val": 1}
+    emb = np.load(folder / "captions.train.npy")
+    assert emb.shape == (3, 8, 384) and emb.dtype == np.float16
+    assert np.allclose(np.linalg.norm(emb.astype(np.float32), axis=-1), 1, atol=1e-2)
