@@ -47,6 +47,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_lm_val.py --model abc-folk --shards data_cache/abc --seq-len 320 \
 	  --model remi-multi --shards data_cache/remi --seq-len 768 --record
 	$(BIN)/python benchmarks/bench_text2midi.py --shards data_cache/remi --record
+	$(BIN)/python benchmarks/bench_lyric2melody.py --record
 
 lint: install
 	$(BIN)/ruff check .

@@ -24,6 +24,7 @@ the tonic, every other line on the fifth (half cadence).
 Speed: `symgen lyric2melody` on an 8-line verse (our own text) in a cold process.
 
     python benchmarks/bench_lyric2melody.py [--songs 60] [--max-syllables 128] [--record]
+    (--ablation adds the model without the stress prior)
 """
 
 from __future__ import annotations
@@ -266,33 +267,40 @@ def main() -> None:
     parser.add_argument("--max-syllables", type=int, default=128)
     parser.add_argument("--model", default="lyric2melody")
     parser.add_argument("--runs", type=int, default=3, help="cold runs for the speed figure")
+    parser.add_argument("--ablation", action="store_true", help="also the model without prior")
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
 
     from symbolic.models.checkpoint import load_model
-    from symbolic.tasks.lyric2melody import compose, tonic_pitch
+    from symbolic.tasks.lyric2melody import STRESS_BIAS, compose, tonic_pitch
 
     songs = val_songs(2 * args.songs, args.max_syllables)
     songs, others = songs[: args.songs], songs[args.songs :]
     lm = load_model(args.model)
-    started = time.perf_counter()
-    generated = []
-    for i, song in enumerate(songs):
-        tl = compose(lm, song["slots"], song["mode"], METER, seed=i)
-        ref = tonic_pitch(song["tonic"])
-        generated.append((np.array(tl.onset), np.array(tl.duration), ref + np.array(tl.pitch)))
-    sample_s = time.perf_counter() - started
+
+    def sing(stress_bias: float) -> tuple[list[tuple], float]:
+        started = time.perf_counter()
+        out = []
+        for i, song in enumerate(songs):
+            tl = compose(lm, song["slots"], song["mode"], METER, seed=i, stress_bias=stress_bias)
+            ref = tonic_pitch(song["tonic"])
+            out.append((np.array(tl.onset), np.array(tl.duration), ref + np.array(tl.pitch)))
+        return out, time.perf_counter() - started
+
+    generated, sample_s = sing(STRESS_BIAS)
     rules = [rule_melody(s["slots"], s["tonic"], s["mode"], METER) for s in songs]
     real = [s["real"] for s in songs]
     with tempfile.TemporaryDirectory() as tmp:
-        rows = {
-            "model": judge(songs, generated, Path(tmp)),
+        rows = {f"model (stress prior {STRESS_BIAS:g})": judge(songs, generated, Path(tmp))}
+        if args.ablation:
+            rows["model without the stress prior"] = judge(songs, sing(0.0)[0], Path(tmp))
+        rows |= {
             "rule-only baseline": judge(songs, rules, Path(tmp)),
             "real melody": judge(songs, real, None),
             "real vs another real song": judge(songs, [o["real"] for o in others], None, others),
         }
         cold = [cold_run(Path(tmp), args.model) for _ in range(args.runs)]
-    columns = list(rows["model"])
+    columns = list(next(iter(rows.values())))
     table = [["system", *columns]] + [[name, *r.values()] for name, r in rows.items()]
     syllables = sum(len(s["slots"]) for s in songs)
     notes = (

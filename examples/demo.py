@@ -2,7 +2,9 @@
 
 1. `abc-folk` writes a jig in D from a header prompt (ABC + MIDI);
 2. `remi-multi` continues that MIDI with 8 more bars in the folk style;
-3. FluidSynth renders the result to WAV. Prints the path of every file written.
+3. FluidSynth renders the result to WAV;
+4. `lyric2melody` sets a verse (our own words) to a melody in G, 3/4, with chords (MIDI + ABC).
+Prints the path of every file written.
 """
 
 from __future__ import annotations
@@ -14,6 +16,12 @@ from symbolic.errors import SymgenError
 from symbolic.render import render_file
 from symbolic.score import describe, load
 from symbolic.tasks.generate import generate
+from symbolic.tasks.lyric2melody import lyric2melody
+
+VERSE = """Under the lantern the river is slow,
+paper boats drifting wherever they go.
+Count every window and call out the light,
+somebody's singing it into the night."""
 
 
 def main() -> None:
@@ -41,6 +49,21 @@ def main() -> None:
         print(f"WAV:   {wav['wav']}  ({wav['audio_seconds']:.0f} s of audio)")
     except SymgenError as err:
         print(f"WAV:   skipped: {err}")
+    song = lyric2melody(
+        VERSE,
+        key="G",
+        meter="3/4",
+        tempo=92,
+        chords=True,
+        out=args.out / "lantern.mid",
+        abc=args.out / "lantern.abc",
+        seed=args.seed,
+    )
+    print(
+        f"MIDI:  {song['outputs']['midi']}  (lyric2melody: {song['syllables']} syllables, "
+        f"one note each, {song['key']}, {song['meter']}, with chords)"
+    )
+    print(f"ABC:   {song['outputs']['abc']}")
 
 
 if __name__ == "__main__":

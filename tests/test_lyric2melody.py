@@ -1,0 +1,210 @@
+"""lyric2melody: tokens and grammar, then `symgen lyric2melody` end to end on our own lyrics."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from symbolic.cli import main
+from symbolic.lyrics import parse_lyrics
+from symbolic.tasks.lyric2melody import lyric_slots
+from symbolic.tasks.skeleton import Meter
+from symbolic.tokenize.lyric import PITCH_SPAN, LyricGrammar, load_lyric_tokenizer
+
+VERSE = """Under the lantern the river is slow,
+paper boats drifting wherever they go.
+Count every window and call out the light,
+somebody's singing it into the night."""
+SHORT = "Rain on the rooftop, humming along"
+
+
+@pytest.fixture(scope="module")
+def tok():
+    return load_lyric_tokenizer()
+
+
+def test_encode_decode_round_trip(tok) -> None:
+    slots = lyric_slots(parse_lyrics("hello little star\nshine on"))
+    onset = np.array([0, 4, 8, 10, 12, 20, 24])
+    dur = np.array([4, 4, 2, 2, 8, 4, 12])
+    pitch = np.array([0, 2, 4, 5, 7, 4, 0])
+    chords = [(0, False), (7, False)]
+    prefix, body = tok.encode("major", slots, onset, dur, pitch, pitch > 3, chords)
+    assert prefix == [tok.bos_id, tok.id("mode", "major")]
+    timeline = tok.decode(body)
+    assert timeline.onset == onset.tolist()
+    assert timeline.duration == dur.tolist()
+    assert timeline.pitch == pitch.tolist()
+    assert timeline.chords == chords
+    assert body.count(tok.id("line", 5)) == 1 and body.count(tok.id("line", 2)) == 1
+
+
+def test_training_record_of_a_made_up_song(tok) -> None:
+    """The shard builder's view of a lyrics_melody record: lines, stress, one note each."""
+    from symbolic.data.lyric_shards import song_tokens
+
+    song = {
+        "id": "made-up",
+        "lines": [
+            [
+                {
+                    "word": "paper",
+                    "syllables": ["pa", "per"],
+                    "notes": [[67, 1, 0.5], [69, 0.5, 0]],
+                },
+                {"word": "boats", "syllables": ["boats"], "notes": [[71, 2, 0]]},
+            ],
+            [{"word": "sailing", "syllables": ["sail", "ing"], "notes": [[72, 1, 1], [71, 1, 0]]}],
+        ],
+    }
+    prefix, body, meta = song_tokens(tok, song)
+    assert meta["id"] == "lyrics_melody/made-up" and meta["syllables"] == 5
+    timeline = tok.decode(body)
+    assert np.diff(timeline.pitch).tolist() == [2, 2, 1, -1]
+    assert np.diff(timeline.onset).tolist()[:2] == [4, 2]  # 16ths within the first line
+    names = [tok.tokens[i] for i in body if tok.kinds[i][0] in ("line", "syl")]
+    assert names == ["Line_3", "Syl_1b", "Syl_0e", "Syl_1sE", "Line_2", "Syl_1b", "Syl_0eE"]
+
+
+@pytest.mark.parametrize("meter", ["4/4", "3/4", "6/8", "5/4"])
+def test_grammar_any_choice_gives_a_valid_melody(tok, meter: str) -> None:
+    """Random choices among the allowed tokens always end in a melody sung in order."""
+    slots = lyric_slots(parse_lyrics(VERSE))
+    m = Meter.parse(meter)
+    rng = np.random.default_rng(0)
+    grammar = LyricGrammar(tok, slots, m.weights())
+    forced = []
+    for _ in range(20 * len(slots)):
+        mask = grammar.allowed()
+        assert mask.any()
+        if grammar.phase == "cond":
+            forced.append(int(np.flatnonzero(mask)[0]))
+        grammar.advance(int(rng.choice(np.flatnonzero(mask))))
+        if grammar.finished:
+            break
+    assert grammar.finished
+    t = grammar.timeline
+    assert len(t.onset) == len(slots)
+    ends = np.array(t.onset) + np.array(t.duration)
+    assert np.all(np.array(t.onset[1:]) >= ends[:-1])  # one note at a time, in order
+    assert max(t.pitch) - min(t.pitch) <= PITCH_SPAN
+    assert len(t.chords) == t.onset[-1] // m.bar_16ths + 1  # a chord for every bar
+    assert forced == [i for s in slots for i in tok.condition_ids(s)]
+
+
+def test_stress_prior_favours_strong_positions(tok) -> None:
+    slots = lyric_slots(parse_lyrics("sunlight"))  # SUN-light
+    grammar = LyricGrammar(tok, slots, Meter(4, 4).weights(), stress_bias=1.0)
+    for _ in range(2):  # Syl, Skel
+        grammar.advance(int(np.flatnonzero(grammar.allowed())[0]))
+    grammar.advance(tok.id("bar"))
+    grammar.advance(tok.id("chord", (0, False)))
+    bias = grammar.bias()
+    assert bias[tok.id("pos", 0)] > bias[tok.id("pos", 4)] > bias[tok.id("pos", 1)] == 0
+
+
+# ------------------------------------------------------------------ end to end (shipped model)
+
+
+def _midi(path: Path):
+    from symbolic.score import load
+
+    return load(path)
+
+
+@pytest.fixture(scope="module")
+def song(tmp_path_factory) -> tuple[Path, dict]:
+    """One verse set in Eb, 3/4, 84 bpm with chords, as MIDI and ABC (the library call)."""
+    from symbolic.tasks.lyric2melody import lyric2melody
+
+    folder = tmp_path_factory.mktemp("l2m")
+    (folder / "verse.txt").write_text(VERSE, encoding="utf-8")
+    result = lyric2melody(
+        lyrics_file=folder / "verse.txt",
+        key="Eb",
+        tempo=84,
+        meter="3/4",
+        chords=True,
+        out=folder / "verse.mid",
+        abc=folder / "verse.abc",
+        seed=3,
+    )
+    return folder, result
+
+
+def test_alignment_key_meter_tempo(song) -> None:
+    folder, result = song
+    score = _midi(folder / "verse.mid")
+    voice = score.tracks[0]
+    assert voice.name == "Voice" and voice.program == 53
+    syllables = parse_lyrics(VERSE).syllables
+    texts = [ev.text for ev in voice.lyrics]
+    assert [t.rstrip("-") for t in texts] == [s.text for s in syllables]
+    onsets = voice.notes.numpy()["time"]
+    assert len(onsets) == len(syllables) == result["notes"]
+    assert [ev.time for ev in voice.lyrics] == onsets.tolist()
+    assert score.tempos[0].qpm == pytest.approx(84)
+    sig = score.time_signatures[0]
+    assert (sig.numerator, sig.denominator) == (3, 4)
+    assert result["key"] == "Eb major"
+    ks = score.key_signatures[0]
+    assert (ks.key, ks.tonality) == (-3, 0)
+    chords = score.tracks[1]
+    assert chords.name == "Chords"
+    bars = -(-int(voice.end()) // 1440)
+    assert chords.note_num() == 3 * bars == 3 * len(result["chords"])
+
+
+def test_abc_parses_in_music21_with_every_syllable(song) -> None:
+    """music21 reads the notes (it ignores w: lines); the w: lines hold every syllable in order."""
+    from music21 import converter
+
+    folder, _ = song
+    text = (folder / "verse.abc").read_text()
+    assert "M:3/4" in text and "K:Eb" in text
+    parsed = converter.parse(text, format="abc")
+    notes = parsed.recurse().getElementsByClass("Note")
+    starts = [n for n in notes if n.tie is None or n.tie.type == "start"]
+    syllables = [s.text for s in parse_lyrics(VERSE).syllables]
+    assert len(starts) == len(syllables)
+    words = " ".join(line[2:] for line in text.splitlines() if line.startswith("w:"))
+    assert [w for w in re.split(r"[\s-]+", words) if w not in ("", "_", "*")] == syllables
+
+
+def test_same_seed_same_bytes_other_seed_differs(tmp_path: Path, capsys) -> None:
+    def run(name: str, seed: int) -> bytes:
+        out = tmp_path / name
+        assert main(["lyric2melody", SHORT, "-o", str(out), "--seed", str(seed)]) == 0
+        return out.read_bytes()
+
+    assert run("a.mid", 7) == run("b.mid", 7)
+    assert run("c.mid", 8) != run("a.mid", 7)
+    capsys.readouterr()
+
+
+def test_default_output_name_from_the_lyrics(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["lyric2melody", SHORT]) == 0
+    assert (tmp_path / "rain-on-the-rooftop-humming-along.mid").exists()
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["  \n "], "no words"),
+        (["--lyrics-file", "/no/such/lyrics.txt"], "no such lyrics file"),
+        ([SHORT, "--key", "H"], "unknown key"),
+        ([SHORT, "--meter", "3/5"], "bad meter"),
+        ([SHORT, "--meter", "9/4"], "not supported"),
+        ([SHORT, "--tempo", "0"], "--tempo"),
+        ([], "give the lyrics"),
+    ],
+)
+def test_bad_input_exits_1_with_one_line(args: list[str], message: str, capsys) -> None:
+    assert main(["lyric2melody", *args]) == 1
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
