@@ -92,6 +92,23 @@ def test_sampler_resumes_mid_epoch():
     assert list(a) != first + rest  # the next epoch is another permutation
 
 
+def test_an_epoch_left_short_does_not_empty_the_next():
+    """Lightning stops after the last full batch; the next epoch must still be whole."""
+
+    class Items:
+        def __len__(self):
+            return 10
+
+    sampler = ResumableSampler(Items(), seed=1)
+    it = iter(sampler)
+    [next(it) for _ in range(8)]  # two batches of 4; the last 2 items are never asked for
+    sampler.set_epoch(1)
+    second = list(sampler)
+    assert sorted(second) == list(range(10))
+    sampler.set_epoch(1)  # the same epoch again (a resume) keeps the position
+    assert sampler.state_dict() == {"epoch": 2, "consumed": 0}
+
+
 @pytest.mark.slow
 def test_killed_training_resumes_to_the_same_weights(tmp_path, shards):
     whole = _train(_recipe(tmp_path, shards, "whole"))

@@ -97,6 +97,13 @@ class ResumableSampler(Sampler[int]):
         self.epoch += 1
         self.consumed = 0
 
+    def set_epoch(self, epoch: int) -> None:
+        """Called by Lightning before each epoch. An epoch ends after its last full batch, so
+        the generator may stop short of its final items: a later epoch number starts afresh
+        (an earlier or equal one, as on resume, keeps the saved position)."""
+        if epoch > self.epoch:
+            self.epoch, self.consumed = epoch, 0
+
     def state_dict(self) -> dict:
         return {"epoch": self.epoch, "consumed": self.consumed}
 
