@@ -1,11 +1,13 @@
 """Absorbing-state discrete diffusion over the grid (`symbolic.tokenize.grid`), GETMusic-style.
 
-The network reads one window of columns (16ths). A column's input is the concatenation over
-the rows of each cell's embedding (the sum of its K slots' pitch, duration and velocity
-embeddings, each slot with its own table) plus the row's GM program and the cell's flag
-(condition / target / no track), projected to `d_model`, plus the column's chord, bar position
-and absolute position. A bidirectional transformer mixes the columns; each row then reads its
-cell back as K slots of (pitch, duration, velocity) logits.
+The network reads one window of columns (16ths). A cell's embedding is the sum of its K
+slots' pitch, duration and velocity embeddings (each slot with its own table), the row's GM
+program and the cell's flag (condition / target / no track); a row-wise layer (the same for
+every row) first lets each cell see its own track along time. A column's input is the
+concatenation of its rows, projected to `d_model`, plus its chord, bar position and absolute
+position; a bidirectional transformer mixes the columns; each row then takes its share back,
+adds it to its own cells, reads it along time once more, and writes each cell as K slots of
+(pitch, duration, velocity) logits.
 
 Diffusion is absorbing ("mask"): a target cell is either known or fully masked (all slots,
 all fields = MASK). Training masks a random share of the target cells and scores them;
@@ -27,6 +29,7 @@ from torch.nn import functional as F
 from symbolic.tokenize.grid import EMPTY, MASK, PAD_PROGRAM, PITCH_OFFSET, spec
 
 CONDITION, TARGET, ABSENT = 0, 1, 2  # cell flags
+NOISE = 4.5  # confidence noise of the sampler at the first step (MaskGIT's choice temperature)
 
 
 @dataclass
@@ -41,6 +44,7 @@ class DiffusionConfig:
     n_heads: int = 4
     d_ff: int = 1024
     d_row: int = 128
+    row_layers: int = 1
     bar_size: int = 64
     dropout: float = 0.0
 
@@ -65,6 +69,18 @@ class GridDenoiser(nn.Module):
         self.cell = nn.EmbeddingBag(k * sum(cfg.sizes), e, mode="sum")
         self.program = nn.Embedding(PAD_PROGRAM + 1, e)
         self.flag = nn.Embedding(3, e)
+        self.row_pos = nn.Embedding(cfg.width, e)
+        self.row_bar = nn.Embedding(cfg.bar_size, e)
+        self.row_in, self.row_out = (
+            nn.TransformerEncoder(
+                nn.TransformerEncoderLayer(
+                    e, 4, 2 * e, cfg.dropout, "gelu", batch_first=True, norm_first=True
+                ),
+                cfg.row_layers,
+                enable_nested_tensor=False,
+            )
+            for _ in range(2)
+        )
         self.inp = nn.Linear(cfg.rows * e, d)
         self.chord = nn.Embedding(int(spec()["chord"]["size"]), d)
         self.bar = nn.Embedding(cfg.bar_size, d)
@@ -88,13 +104,16 @@ class GridDenoiser(nn.Module):
         pad: torch.Tensor,
     ) -> torch.Tensor:
         b, c, r, k, _ = cells.shape
+        bars = bars.clamp(max=self.cfg.bar_size - 1)
+        time = torch.arange(c, device=cells.device)
         x = self.cell((cells + self.base).reshape(b * c * r, -1)).reshape(b, c, r, -1)
         x = x + self.program(programs)[:, None] + self.flag(flags)
-        h = self.inp(x.reshape(b, c, -1))
-        h = h + self.chord(chords) + self.bar(bars.clamp(max=self.cfg.bar_size - 1))
-        h = h + self.pos(torch.arange(c, device=h.device))
+        x = x + (self.row_pos(time) + self.row_bar(bars))[:, :, None]
+        x = _along_rows(self.row_in, x, pad, programs != PAD_PROGRAM)
+        h = self.inp(x.reshape(b, c, -1)) + self.chord(chords) + self.bar(bars) + self.pos(time)
         h = self.norm(self.blocks(h, src_key_padding_mask=pad))
-        return self.row_norm(self.out(h).reshape(b, c, r, -1) + self.program(programs)[:, None])
+        h = self.out(h).reshape(b, c, r, -1) + x
+        return self.row_norm(_along_rows(self.row_out, h, pad, (flags == TARGET).any(1)))
 
     def logits(self, hidden: torch.Tensor) -> list[torch.Tensor]:
         """Row-cell states (..., d_row) → pitch, duration, velocity logits (..., K, size)."""
@@ -102,6 +121,25 @@ class GridDenoiser(nn.Module):
             head(hidden).unflatten(-1, (self.cfg.slots, n))
             for head, n in zip(self.heads, self.cfg.sizes, strict=True)
         ]
+
+
+def _along_rows(layers: nn.Module, x: torch.Tensor, pad: torch.Tensor, use: torch.Tensor):
+    """The rows `use` (B, R) of x (B, C, R, E) read along time by the same layers (row-wise
+    attention); other rows pass through unchanged (and are skipped when no batch item uses
+    them: absent rows on the way in, rows with nothing to write on the way out)."""
+    rows = use.any(0)
+    sub = x[:, :, rows]
+    b, c, r, e = sub.shape
+    if r == 0:
+        return x
+    seq = layers(
+        sub.transpose(1, 2).reshape(b * r, c, e), src_key_padding_mask=pad.repeat_interleave(r, 0)
+    )
+    out = x.clone()
+    out[:, :, rows] = torch.where(
+        use[:, None, rows, None], seq.reshape(b, r, c, e).transpose(1, 2), sub
+    )
+    return out
 
 
 def cell_nll(logits: list[torch.Tensor], cells: torch.Tensor) -> torch.Tensor:
@@ -172,12 +210,16 @@ def sample(
     steps: int = 32,
     temperature: float = 1.0,
     guidance: float = 0.0,
+    noise: float = NOISE,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """Fill the masked cells of `target` (B, C, R) in `steps` steps; other cells stay as given.
 
     Each step predicts every masked cell, samples it, and keeps the most confident share
-    (an equal share of what is left per remaining step). `guidance` > 0 mixes in the
+    (an equal share of what is left per remaining step). Confidence is the log-probability
+    of the sampled pitches plus Gumbel noise scaled by `noise`, fading to none by the last
+    step: pure confidence order fills sparse grids with rests (a rest is always the safest
+    cell), pure random order ignores what the model is sure of. `guidance` > 0 mixes in the
     prediction without the condition tracks (classifier-free guidance: rows with no target
     cell are dropped, as in training's track dropout, and the chords are left out).
     """
@@ -205,6 +247,8 @@ def sample(
             ]
         drawn, conf = _draw(logits, temperature, gen)
         take = torch.ceil(left / (steps - step)).long()  # (B,)
+        if noise > 0:  # MaskGIT: Gumbel noise on the confidence, annealed to none
+            conf = conf + noise * (1 - step / steps) * _gumbel(conf.shape, gen)
         full = torch.full(masked.shape, -math.inf).masked_scatter(masked, conf)
         rank = full.flatten(1).argsort(dim=1, descending=True, stable=True).argsort(1)
         reveal = (rank < take[:, None]).reshape(masked.shape) & masked

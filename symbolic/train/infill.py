@@ -207,7 +207,8 @@ class InfillModule(L.LightningModule):
     """The grid denoiser trained on masked cells; loss = nats per masked cell (all slots).
 
     Args:
-        rows, slots, width, d_model, n_layers, n_heads, d_ff, d_row, dropout: network shape.
+        rows, slots, width, d_model, n_layers, n_heads, d_ff, d_row, row_layers, dropout:
+            network shape.
         lr, weight_decay, warmup_steps: AdamW with linear warm-up and cosine decay to 10%.
     """
 
@@ -221,6 +222,7 @@ class InfillModule(L.LightningModule):
         n_heads: int = 4,
         d_ff: int = 1024,
         d_row: int = 128,
+        row_layers: int = 1,
         dropout: float = 0.0,
         lr: float = 1e-3,
         weight_decay: float = 0.05,
@@ -230,7 +232,16 @@ class InfillModule(L.LightningModule):
         self.save_hyperparameters()
         self.model = GridDenoiser(
             DiffusionConfig(
-                rows, slots, width, d_model, n_layers, n_heads, d_ff, d_row, dropout=dropout
+                rows,
+                slots,
+                width,
+                d_model,
+                n_layers,
+                n_heads,
+                d_ff,
+                d_row,
+                row_layers,
+                dropout=dropout,
             )
         )
         self._tick = time.perf_counter()
