@@ -95,15 +95,20 @@ def test_grammar_any_choice_gives_a_valid_melody(tok, meter: str) -> None:
     assert forced == [i for s in slots for i in tok.condition_ids(s)]
 
 
-def test_stress_prior_favours_strong_positions(tok) -> None:
-    slots = lyric_slots(parse_lyrics("sunlight"))  # SUN-light
-    grammar = LyricGrammar(tok, slots, Meter(4, 4).weights(), stress_bias=1.0)
+def test_priors_favour_strong_positions_and_moving_pitch(tok) -> None:
+    slots = lyric_slots(parse_lyrics("river"))  # RIV-er
+    grammar = LyricGrammar(tok, slots, Meter(4, 4).weights(), stress_bias=1.0, repeat_penalty=0.7)
     for _ in range(2):  # Syl, Skel
         grammar.advance(int(np.flatnonzero(grammar.allowed())[0]))
     grammar.advance(tok.id("bar"))
     grammar.advance(tok.id("chord", (0, False)))
     bias = grammar.bias()
     assert bias[tok.id("pos", 0)] > bias[tok.id("pos", 4)] > bias[tok.id("pos", 1)] == 0
+    for token in (("pos", 0), ("pitch", 5), ("dur", 4), ("syl", ("0", "e", True)), ("skel", 0)):
+        grammar.advance(tok.id(*token))
+    assert grammar.bias()[tok.id("pos", 4)] < 0  # unstressed: off the beat
+    grammar.advance(tok.id("pos", 6))
+    assert grammar.bias()[tok.id("pitch", 5)] == pytest.approx(-0.7)
 
 
 # ------------------------------------------------------------------ end to end (shipped model)

@@ -29,6 +29,7 @@ CONTEXT = 64  # tokens of earlier syllables a window starts with
 MAX_SYLLABLES = 2000
 TEMPO_RANGE = (20, 300)
 STRESS_BIAS = 0.5
+REPEAT_PENALTY = 0.7
 TPQ = 480
 
 
@@ -84,6 +85,7 @@ def compose(
     temperature: float = 1.0,
     top_p: float = 0.95,
     stress_bias: float = STRESS_BIAS,
+    repeat_penalty: float = REPEAT_PENALTY,
 ):
     """Sample the melody tokens for `slots`; returns the `Timeline` (notes and bar chords)."""
     from symbolic.models.sampling import SampleConfig, sample
@@ -95,9 +97,8 @@ def compose(
     done, window = 0, 0
     while done < len(slots):
         prompt = prefix + _context(tok, ids)
-        grammar = LyricGrammar(
-            tok, slots[done:], weights, stress_bias, tok.decode(ids, meter.bar_16ths)
-        )
+        timeline = tok.decode(ids, meter.bar_16ths)
+        grammar = LyricGrammar(tok, slots[done:], weights, stress_bias, repeat_penalty, timeline)
         config = SampleConfig(
             temperature=temperature,
             top_p=top_p,

@@ -220,10 +220,12 @@ class LyricGrammar:
 
     The lyric tokens of every syllable are forced in order; a note starts at or after the
     previous one's end and at most `EXTRA_BARS` bars later than it could; every bar advance is
-    followed by a chord; pitches keep the melody within `PITCH_SPAN` semitones. `bias()` is the
-    stress-to-beat prior: ``stress_bias`` × metrical weight on the onset positions of stressed
-    syllables (half for secondary stress, a quarter against for unstressed ones in longer
-    words). Pass the `timeline` of the previous window to continue a song.
+    followed by a chord; pitches keep the melody within `PITCH_SPAN` semitones. `bias()` adds
+    two priors to the logits: stress to beat, ``stress_bias`` × metrical weight on the onset
+    positions of stressed syllables (half for secondary stress, a quarter against for unstressed
+    ones in longer words); and ``repeat_penalty`` off the previous note's pitch, since sampling
+    repeats notes more than the songs do. Pass the `timeline` of the previous window to
+    continue a song.
     """
 
     def __init__(
@@ -232,6 +234,7 @@ class LyricGrammar:
         slots: Sequence[SyllableSlot],
         weights: np.ndarray,
         stress_bias: float = 0.5,
+        repeat_penalty: float = 0.0,
         timeline: Timeline | None = None,
     ) -> None:
         if not slots:
@@ -256,6 +259,7 @@ class LyricGrammar:
         self._pitch_values = np.arange(tok.pitch_range[0], tok.pitch_range[1] + 1)
         self._weights = np.asarray(weights, dtype=np.float32)
         self.stress_bias = stress_bias
+        self.repeat_penalty = repeat_penalty
 
     def feed(self, ids: Sequence[int]) -> None:
         """The prompt: header and earlier windows, whose notes `timeline` already holds."""
@@ -289,8 +293,10 @@ class LyricGrammar:
         return mask
 
     def bias(self) -> np.ndarray:
-        """Logit bias of the stress-to-beat prior (zero except on onset positions)."""
+        """Logit bias of the priors (zero except on onset positions and the repeated pitch)."""
         out = np.zeros(self.tok.vocab_size, dtype=np.float32)
+        if self.phase == "pitch" and self.timeline.pitch:
+            out[self.tok.id("pitch", self.timeline.pitch[-1])] = -self.repeat_penalty
         if self.phase != "time" or self.finished:
             return out
         slot = self.slots[self.k]
