@@ -111,6 +111,17 @@ def test_priors_favour_strong_positions_and_moving_pitch(tok) -> None:
     assert grammar.bias()[tok.id("pitch", 5)] == pytest.approx(-0.7)
 
 
+def test_model_bars_and_sung_lines() -> None:
+    from symbolic.tasks.lyric2melody import model_bar, sung_lines
+
+    bars = {m: model_bar(Meter.parse(m)) for m in ("4/4", "2/4", "3/4", "6/8", "12/8", "3/8")}
+    assert bars == {"4/4": 16, "2/4": 16, "3/4": 12, "6/8": 12, "12/8": 12, "3/8": 12}
+    long_line = "Walking by the water with my pockets full of stones, counting every little wave"
+    lines = sung_lines(parse_lyrics(f"Hello\n{long_line}\nGoodbye"))
+    assert lines[0] == 0 and lines[-1] == max(lines) >= 3  # the long line became 2+ lines
+    assert max(np.bincount(lines)) <= 16
+
+
 # ------------------------------------------------------------------ end to end (shipped model)
 
 
@@ -204,7 +215,7 @@ def test_default_output_name_from_the_lyrics(tmp_path: Path, monkeypatch, capsys
         (["--lyrics-file", "/no/such/lyrics.txt"], "no such lyrics file"),
         ([SHORT, "--key", "H"], "unknown key"),
         ([SHORT, "--meter", "3/5"], "bad meter"),
-        ([SHORT, "--meter", "9/4"], "not supported"),
+        ([SHORT, "--meter", "17/4"], "not supported"),
         ([SHORT, "--tempo", "0"], "--tempo"),
         ([], "give the lyrics"),
     ],

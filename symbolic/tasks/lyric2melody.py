@@ -3,10 +3,12 @@
 Condition → tokens → sample → score: the lyrics become syllables with stress and their place
 in the word and line (`symbolic.lyrics`), these become the lyric tokens the grammar forces
 (`symbolic.tokenize.lyric`), the `lyric2melody` model writes per syllable a skeleton flag, bar
-chords, onset, pitch and duration, with the stress-to-beat prior added to its logits, and the
-score gets a "Voice" track (GM 53, Voice Oohs) whose lyric events sit on the note onsets, the
-asked key, meter and tempo, and optionally a "Chords" track (GM 0) from the sampled chords.
-Long lyrics are sampled in windows of the training length, each seeing the previous line.
+chords, onset, pitch and duration, with the stress-to-beat and repetition priors added to its
+logits, and the score gets a "Voice" track (GM 53, Voice Oohs) whose lyric events sit on the
+note onsets (one syllable per note, so no melismas), the asked key, meter and tempo, and
+optionally a "Chords" track (GM 0) from the sampled chords. The model learned 4/4: other
+meters are sampled in bars of 12 to 16 16ths where they can be (`model_bar`). Long lyrics
+are sampled in windows of the training length, each starting with the previous line.
 """
 
 from __future__ import annotations
@@ -28,19 +30,46 @@ WINDOW = 256  # tokens per sampling window: the training length
 CONTEXT = 64  # tokens of earlier syllables a window starts with
 MAX_SYLLABLES = 2000
 TEMPO_RANGE = (20, 300)
+TRAINED_BAR = 16  # the longest bar (16ths) in the training data: 4/4
+LONG_LINE = 16  # syllables: longer lyric lines are sung as several lines
 STRESS_BIAS = 0.5
 REPEAT_PENALTY = 0.7
 TPQ = 480
 
 
+def sung_lines(lyrics: Lyrics) -> list[int]:
+    """Per syllable, the line the model is told it belongs to: the lyric line, or for lines
+    longer than `LONG_LINE` syllables (the songs' lines are shorter), pieces of it cut at
+    phrase ends, then at the first word start after every `LONG_LINE` // 2 + 1 syllables."""
+    out: list[int] = []
+    count = 0
+    for line in lyrics.lines:
+        syl = [s for w in line.words for s in w.syllables]
+        pieces = [[]]
+        for s in syl:
+            pieces[-1].append(s)
+            if s.is_phrase_end and len(syl) > LONG_LINE:
+                pieces.append([])
+        for piece in filter(None, pieces):
+            size = LONG_LINE // 2 + 1 if len(piece) > LONG_LINE else len(piece)
+            run = 0
+            for s in piece:
+                if run >= size and s.index_in_word == 0:
+                    count, run = count + 1, 0
+                out.append(count)
+                run += 1
+            count += 1
+    return out
+
+
 def lyric_slots(lyrics: Lyrics) -> list[SyllableSlot]:
-    """The model's view of parsed lyrics."""
+    """The model's view of parsed lyrics (with `sung_lines`)."""
     syl = lyrics.syllables
     return syllable_slots(
         [s.stress for s in syl],
         [s.index_in_word for s in syl],
         [s.word_len for s in syl],
-        [s.line_index for s in syl],
+        sung_lines(lyrics),
     )
 
 
@@ -50,7 +79,7 @@ def tonic_pitch(tonic: int) -> int:
 
 
 class PriorDecoder:
-    """A decoder whose logits get each grammar's `bias()` (the stress-to-beat prior) added."""
+    """A decoder whose logits get each grammar's `bias()` (the sampling priors) added."""
 
     def __init__(self, decoder, grammars: Sequence[LyricGrammar]) -> None:
         self.decoder = decoder
@@ -65,6 +94,16 @@ class PriorDecoder:
 
         bias = torch.from_numpy(np.stack([g.bias() for g in self.grammars]))
         return self.decoder.forward(ids, *args) + bias
+
+
+def model_bar(meter: Meter) -> int:
+    """The bar (16ths) the model samples in, near the 12 to 16 it learned: short bars are
+    paired (2/4 as 4/4), long bars halved when the half is still 12 or more (12/8 and 6/4 as
+    two bars of 12); a chord is sampled for each of these bars."""
+    bar = meter.bar_16ths
+    while 2 * bar <= TRAINED_BAR:
+        bar *= 2
+    return bar // 2 if bar > TRAINED_BAR and bar % 2 == 0 and bar // 2 >= 12 else bar
 
 
 def _context(tok: LyricTokenizer, ids: list[int]) -> list[int]:
@@ -87,17 +126,19 @@ def compose(
     stress_bias: float = STRESS_BIAS,
     repeat_penalty: float = REPEAT_PENALTY,
 ):
-    """Sample the melody tokens for `slots`; returns the `Timeline` (notes and bar chords)."""
+    """Sample the melody tokens for `slots`; returns the `Timeline` (notes, and the chords of
+    each `model_bar`)."""
     from symbolic.models.sampling import SampleConfig, sample
 
     tok: LyricTokenizer = lm.tokenizer
-    weights = meter.weights()
+    grid = model_bar(meter)
+    weights = np.resize(meter.weights(), grid)  # a paired bar keeps both downbeats
     prefix = tok.prefix(mode)
     ids: list[int] = []
     done, window = 0, 0
     while done < len(slots):
         prompt = prefix + _context(tok, ids)
-        timeline = tok.decode(ids, meter.bar_16ths)
+        timeline = tok.decode(ids, grid)
         grammar = LyricGrammar(tok, slots[done:], weights, stress_bias, repeat_penalty, timeline)
         config = SampleConfig(
             temperature=temperature,
@@ -112,7 +153,7 @@ def compose(
         ids += out[: durations[grammar.k - 1] + 1]
         done += grammar.k
         window += 1
-    return tok.decode(ids, meter.bar_16ths)
+    return tok.decode(ids, grid)
 
 
 def melody_score(
@@ -125,10 +166,11 @@ def melody_score(
     meter: Meter,
     tempo: float,
     chords: Sequence[tuple[int, bool]] = (),
+    chord_16ths: int = 16,
 ):
     """A symusic Score: the "Voice" track with one lyric event per note onset, key, meter and
     tempo at tick 0, and for `chords` (root relative to the tonic, minor) a "Chords" track of
-    block triads, one per bar."""
+    block triads, one every `chord_16ths`."""
     from symusic import Note, Score, Tempo, TextMeta, TimeSignature, Track
 
     from symbolic.score import key_signature
@@ -140,7 +182,7 @@ def melody_score(
         voice.notes.append(Note(int(on) * step, int(dur) * step, int(p), 90))
         voice.lyrics.append(TextMeta(int(on) * step, text))
     score.tracks.append(voice)
-    bar = meter.bar_16ths * step
+    bar = chord_16ths * step
     if chords:
         track = Track("Chords", CHORD_PROGRAM, False)
         for b, (root, minor) in enumerate(chords):
@@ -154,9 +196,9 @@ def melody_score(
     return score
 
 
-def chord_labels(timeline, tonic: int, meter: Meter) -> list[tuple[int, str]]:
-    """(tick, name) of each bar's chord."""
-    bar = meter.bar_16ths * TPQ // 4
+def chord_labels(timeline, tonic: int) -> list[tuple[int, str]]:
+    """(tick, name) of each chord of the timeline."""
+    bar = timeline.bar * TPQ // 4
     return [
         (b * bar, chord_name(tonic + root, minor))
         for b, (root, minor) in enumerate(timeline.chords)
@@ -206,8 +248,8 @@ def lyric2melody(
     from symbolic.tasks.text2midi import default_name
 
     lm = load_model(model)
-    if m.bar_16ths > lm.tokenizer.spec["max_position"]:
-        raise SymgenError(f"meter {m}: bars longer than 8 quarter notes are not supported")
+    if model_bar(m) > lm.tokenizer.spec["max_position"]:
+        raise SymgenError(f"meter {m}: bars longer than 16 quarter notes are not supported")
     t1 = time.perf_counter()
     timeline = compose(lm, lyric_slots(parsed), mode, m, seed, temperature, top_p)
     t2 = time.perf_counter()
@@ -223,11 +265,12 @@ def lyric2melody(
         m,
         tempo,
         timeline.chords if chords else (),
+        timeline.bar,
     )
     first_words = " ".join(w.text for w in parsed.lines[0].words)
     out = check_output(Path(out) if out else default_name(first_words), lyrics_file)
     outputs = {"midi": str(save_midi(score, out))}
-    labels = chord_labels(timeline, tonic, m)
+    labels = chord_labels(timeline, tonic)
     if abc:
         title = " ".join(w.token for w in parsed.lines[0].words[:8])
         target = check_output(abc, lyrics_file)
