@@ -24,7 +24,7 @@ def chord_tones(label: str) -> frozenset[int] | None:
         return None
     if cid == NO_CHORD:
         return None
-    root, q = (int(x) for x in chord_parts(np.array([cid])))
+    root, q = (int(x[0]) for x in chord_parts(np.array([cid])))
     intervals = spec()["chord"]["qualities"][QUALITIES[q]]
     return frozenset((root + i) % 12 for i in intervals)
 

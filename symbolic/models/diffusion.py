@@ -29,7 +29,9 @@ from torch.nn import functional as F
 from symbolic.tokenize.grid import EMPTY, MASK, PAD_PROGRAM, PITCH_OFFSET, spec
 
 CONDITION, TARGET, ABSENT = 0, 1, 2  # cell flags
-NOISE = 4.5  # confidence noise of the sampler at the first step (MaskGIT's choice temperature)
+# Confidence noise of the sampler at the first step: MaskGIT's choice temperature (4.5) is for
+# one token; a cell's confidence sums K slots, and rests fill sparse grids below about 20.
+NOISE = 25.0
 
 
 @dataclass

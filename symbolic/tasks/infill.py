@@ -2,7 +2,8 @@
 diffusion model (`symbolic.models.diffusion`).
 
 condition → tokens → sample → score: the file's tracks become grid rows (the chosen ones
-masked over the chosen bars, new ones empty and masked), the model fills the masked cells
+masked over the chosen bars, new ones empty and masked), the chord row is the user's
+`--chords` or else estimated per beat from the tracks kept, the model fills the masked cells
 window by window (each window starts on a bar and keeps what the one before it wrote), and
 only the masked cells come back as notes. Everything else is copied from the input as it is:
 other tracks, the chosen tracks outside the bars, tracks beyond the model's rows, tempo,
@@ -28,6 +29,7 @@ from symbolic.tokenize.grid import (
     STEP,
     Grid,
     GridTrack,
+    estimate_chords,
     grid_to_score,
     parse_chords,
     score_to_grid,
@@ -229,6 +231,10 @@ def infill(
     target[write_rows, a:b] = True
     if chords:
         grid.chords = parse_chords(chords, grid, first_bar=first, last_bar=last)
+    elif len(rows) > len(targets):  # the harmony of the tracks the model hears
+        heard = score.copy()
+        heard.tracks = [score.tracks[i] for i in rows[len(targets) :]]
+        grid.chords = estimate_chords(heard, cols=grid.cols)
     t1 = time.perf_counter()
     from symbolic.models.checkpoint import resolve
     from symbolic.models.diffusion import load as load_net
