@@ -1,6 +1,6 @@
 """Bad input through the command line: exit 1, one plain line on stderr, no output, input intact.
 
-Every case runs `symgen info|tokenize|render` as a subprocess, as a user would.
+Every case runs `symgen info|tokenize|render|infill` as a subprocess, as a user would.
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ COMMANDS: dict[str, Callable[[Path, Path], list[str]]] = {
     "info": lambda src, out: ["info", str(src)],
     "tokenize": lambda src, out: ["tokenize", str(src), "--out", str(out / "tokens.json")],
     "render": lambda src, out: ["render", str(src), "-o", str(out / "out.wav")],
+    "infill": lambda src, out: ["infill", str(src), "--tracks", "0", "-o", str(out / "out.mid")],
 }
 
 
