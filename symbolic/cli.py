@@ -120,9 +120,8 @@ def cmd_text2midi(args: argparse.Namespace) -> None:
     from symbolic.tasks.text2midi import text2midi
 
     result = text2midi(args.prompt, wav=args.wav, model=args.model, **_sampling_kwargs(args))
-    if not args.json:
-        for note in result["notes"]:
-            print(f"note: {note}", file=sys.stderr)
+    for note in result["notes"]:
+        print(f"note: {note}", file=sys.stderr)
     _emit(args, result, "\n".join(result["outputs"] + result["wav"]))
 
 
@@ -188,7 +187,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("-o", "--out", type=Path, help="output .mid (default: named after the prompt)")
     sp.add_argument("--bars", type=int, help="length in bars (default: from the prompt, else 16)")
     sp.add_argument("--wav", type=Path, help="also render to this .wav with FluidSynth")
-    sp.add_argument("--model", default="remi-multi", help="a shipped model name or folder")
+    sp.add_argument("--model", default="text2midi", help="a shipped model name or folder")
     _sampling_options(sp)
 
     sp = add("lyric2melody", cmd_lyric2melody, "Set English lyrics to a melody (MIDI, ABC).")

@@ -12,8 +12,8 @@ import pytest
 from symbolic.paths import checkpoint_dir
 
 pytestmark = pytest.mark.skipif(
-    not (checkpoint_dir("remi-multi") / "config.json").exists(),
-    reason="the shipped remi-multi model is not in symbolic/checkpoints",
+    not (checkpoint_dir("text2midi") / "text_prefix.safetensors").exists(),
+    reason="the shipped text2midi model is not in symbolic/checkpoints",
 )
 
 
@@ -74,6 +74,32 @@ def test_default_name_and_notes(tmp_path):
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "jazz-in-c-minor.mid").exists()
     assert "note:" in res.stderr  # what was filled in is said in plain words
+
+
+def test_jazz_in_c_minor_is_in_c_minor_with_a_jazz_line_up(tmp_path):
+    """The README's first prompt: the text model, music21 hears C minor, a jazz band plays."""
+    import music21
+
+    from symbolic.score import describe, load
+
+    out = tmp_path / "jazz.mid"
+    res = symgen("text2midi", "jazz in C minor", "--bars", "8", "-o", str(out), "--json")
+    assert res.returncode == 0, res.stderr
+    info = json.loads(res.stdout)
+    assert info["model"] == "text2midi" and info["style"] == "jazz"
+    key = music21.converter.parse(str(out)).analyze("key")
+    assert (key.tonic.name, key.mode) == ("C", "minor")
+    families = {t["family"] for t in describe(load(out))["tracks"] if t["notes"]}
+    assert {"Bass", "Reed"} <= families
+
+
+def test_a_style_the_model_has_not_learned_is_mapped_and_said(tmp_path):
+    res = symgen("text2midi", "a string quartet in D major", "--bars", "2", "--json",
+                 "-o", str(tmp_path / "q.mid"))  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    info = json.loads(res.stdout)
+    assert info["style"] != "classical" and any("has not learned" in n for n in info["notes"])
+    assert "has not learned" in res.stderr
 
 
 @pytest.mark.parametrize(

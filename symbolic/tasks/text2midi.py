@@ -2,8 +2,10 @@
 
 Condition → tokens → sample → score, like every task: the prompt becomes attributes
 (`symbolic.tasks.prompt`), the attributes become control tokens (style, key, instruments,
-length) and grammar constraints (meter, tempo, every asked instrument in every bar), the REMI
-model samples bar by bar, and the score gets the exact tempo, key signature and track names.
+length) and grammar constraints (meter, tempo, every asked instrument in every bar), the
+prompt's sentence embedding becomes the text prefix of the `text2midi` model, the asked key
+becomes a soft pitch prior (its key profile added to the pitch logits), the REMI model samples
+bar by bar, and the score gets the exact tempo, key signature and track names.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ def _to_key(score: Score, tonic: int, mode: str) -> int:
     return shift
 
 
+KEY_TRIES = 3  # samples drawn at most until the key finder hears the asked key
 KEY_PRIOR = 0.6  # weight of the key profile's log-probabilities added to pitch logits
 
 
@@ -78,6 +81,24 @@ def key_bias(tok, tonic: int, mode: str, weight: float = KEY_PRIOR):
         if token.startswith("Pitch_"):
             bias[idx] = log_p[int(token[6:]) % 12]
     return torch.from_numpy(bias)
+
+
+def key_rank(score: Score, tonic: int, mode: str) -> int:
+    """Where the asked key ranks (0 = first) among the 24 by the key finder music21's
+    analyze("key") uses: Aarden-Essen profiles against duration-weighted pitch classes."""
+    import numpy as np
+
+    from symbolic.score import pitch_class_histogram
+
+    hist = pitch_class_histogram(score)
+    if hist.sum() == 0:
+        return 0
+    fits = {
+        (t, m): np.corrcoef(hist, np.roll(np.array(profile), t))[0, 1]
+        for m, profile in (("major", AARDEN_MAJOR), ("minor", AARDEN_MINOR))
+        for t in range(12)
+    }
+    return sum(f > fits[(tonic, mode)] for f in fits.values())
 
 
 def _sampling_meter(num: int, den: int, vocab: dict) -> str:
@@ -98,7 +119,7 @@ def text2midi(
     wav: str | Path | None = None,
     temperature: float = 1.0,
     top_p: float = 0.95,
-    model: str = "remi-multi",
+    model: str = "text2midi",
 ) -> dict:
     """Write MIDI (and optionally WAV) for a prompt; returns what `--json` prints."""
     from symbolic.tasks.prompt import parse_prompt
@@ -120,7 +141,7 @@ def text2midi(
     t_parse = time.perf_counter()
     from symbolic.models.checkpoint import load_model
     from symbolic.models.sampling import SampleConfig
-    from symbolic.score import key_signature, save_midi
+    from symbolic.score import daw_ready, key_signature, save_midi
     from symbolic.tasks.common import sample_bars
     from symbolic.tokenize.remi import key_token_value
 
@@ -167,14 +188,24 @@ def text2midi(
     outputs, wavs, sample_s, write_s = [], [], 0.0, 0.0
     for i, target in enumerate(outs):
         t1 = time.perf_counter()
-        cfg = SampleConfig(temperature=temperature, top_p=top_p, seed=seed + 1000 * i)
-        ids = sample_bars(lm, controls, [], sample_bars_n, grammar, cfg, prefix, bias)
-        score = tok.decode(ids).resample(480, min_dur=1)
-        score = score.clip(0, attrs.bars * bar_ticks, clip_end=True)
+        best = None
+        for attempt in range(KEY_TRIES if attrs.key else 1):
+            cfg = SampleConfig(temperature, top_p=top_p, seed=seed + 1000 * i + 7919 * attempt)
+            ids = sample_bars(lm, controls, [], sample_bars_n, grammar, cfg, prefix, bias)
+            score = tok.decode(ids).resample(480, min_dur=1)
+            score = daw_ready(score.clip(0, attrs.bars * bar_ticks, clip_end=True))
+            rank = 0
+            if attrs.key:
+                _to_key(score, tonic, mode)
+                rank = key_rank(score, tonic, mode)
+            if best is None or rank < best[0]:
+                best = (rank, score)
+            if rank == 0:
+                break
+        score = best[1]
         score.time_signatures = [TimeSignature(0, num, den)]
         t2 = time.perf_counter()
         if attrs.key:
-            _to_key(score, tonic, mode)
             score.key_signatures = [key_signature(tonic, mode)]
         if attrs.tempo:
             score.tempos = [Tempo(0, float(attrs.tempo))]
