@@ -24,7 +24,7 @@ the tonic, every other line on the fifth (half cadence).
 Speed: `symgen lyric2melody` on an 8-line verse (our own text) in a cold process.
 
     python benchmarks/bench_lyric2melody.py [--songs 60] [--max-syllables 128] [--record]
-    (--ablation adds the model without the stress prior)
+    (--ablation adds the model sampled without the stress and repetition priors)
 """
 
 from __future__ import annotations
@@ -267,33 +267,42 @@ def main() -> None:
     parser.add_argument("--max-syllables", type=int, default=128)
     parser.add_argument("--model", default="lyric2melody")
     parser.add_argument("--runs", type=int, default=3, help="cold runs for the speed figure")
-    parser.add_argument("--ablation", action="store_true", help="also the model without prior")
+    parser.add_argument("--ablation", action="store_true", help="also the model without priors")
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
 
     from symbolic.models.checkpoint import load_model
-    from symbolic.tasks.lyric2melody import STRESS_BIAS, compose, tonic_pitch
+    from symbolic.tasks.lyric2melody import REPEAT_PENALTY, STRESS_BIAS, compose, tonic_pitch
 
     songs = val_songs(2 * args.songs, args.max_syllables)
     songs, others = songs[: args.songs], songs[args.songs :]
     lm = load_model(args.model)
 
-    def sing(stress_bias: float) -> tuple[list[tuple], float]:
+    def sing(stress_bias: float, repeat_penalty: float) -> tuple[list[tuple], float]:
         started = time.perf_counter()
         out = []
         for i, song in enumerate(songs):
-            tl = compose(lm, song["slots"], song["mode"], METER, seed=i, stress_bias=stress_bias)
+            tl = compose(
+                lm,
+                song["slots"],
+                song["mode"],
+                METER,
+                i,
+                stress_bias=stress_bias,
+                repeat_penalty=repeat_penalty,
+            )
             ref = tonic_pitch(song["tonic"])
             out.append((np.array(tl.onset), np.array(tl.duration), ref + np.array(tl.pitch)))
         return out, time.perf_counter() - started
 
-    generated, sample_s = sing(STRESS_BIAS)
+    generated, sample_s = sing(STRESS_BIAS, REPEAT_PENALTY)
     rules = [rule_melody(s["slots"], s["tonic"], s["mode"], METER) for s in songs]
     real = [s["real"] for s in songs]
     with tempfile.TemporaryDirectory() as tmp:
-        rows = {f"model (stress prior {STRESS_BIAS:g})": judge(songs, generated, Path(tmp))}
+        name = f"model (priors: stress {STRESS_BIAS:g}, repeat {REPEAT_PENALTY:g})"
+        rows = {name: judge(songs, generated, Path(tmp))}
         if args.ablation:
-            rows["model without the stress prior"] = judge(songs, sing(0.0)[0], Path(tmp))
+            rows["model without priors"] = judge(songs, sing(0.0, 0.0)[0], Path(tmp))
         rows |= {
             "rule-only baseline": judge(songs, rules, Path(tmp)),
             "real melody": judge(songs, real, None),
@@ -305,9 +314,10 @@ def main() -> None:
     syllables = sum(len(s["slots"]) for s in songs)
     notes = (
         f"{len(songs)} validation songs (whole lines, at most {args.max_syllables} syllables each, "
-        f"{syllables} syllables), model `{args.model}`, seed = song index, 4/4. "
+        f"{syllables} syllables), model `{args.model}`, 4/4, temperature 1, top-p 0.95, seed = "
+        "song index. "
         f"Sampling: {sample_s:.1f} s in all ({1000 * sample_s / syllables:.1f} ms per syllable). "
-        f"Cold process, 8 lines ({VERSE.count(chr(10)) + 1} lines, our own verse): median "
+        f"Cold process, {VERSE.count(chr(10)) + 1} lines of our own verse: median "
         f"{statistics.median(c[0] for c in cold):.2f} s wall over {args.runs} runs, of which "
         f"sampling {statistics.median(c[1] for c in cold):.2f} s; `python -c 'import torch'` "
         f"alone: {statistics.median(c[2] for c in cold):.2f} s (machine load at the time: "
