@@ -10,6 +10,7 @@ import torch
 
 from symbolic.models.lm import build_lm
 from symbolic.train.data import IGNORE
+from symbolic.train.optim import adamw_cosine
 
 
 class LMModule(L.LightningModule):
@@ -114,24 +115,6 @@ class LMModule(L.LightningModule):
         self.log("val/bits_per_token", loss / math.log(2), batch_size=max(n, 1), sync_dist=True)
 
     def configure_optimizers(self):
-        decay = [p for n, p in self.named_parameters() if p.ndim >= 2]
-        no_decay = [p for n, p in self.named_parameters() if p.ndim < 2]
-        opt = torch.optim.AdamW(
-            [
-                {"params": decay, "weight_decay": self.hparams.weight_decay},
-                {"params": no_decay, "weight_decay": 0.0},
-            ],
-            lr=self.hparams.lr,
-            betas=(0.9, 0.95),
-        )
-        total = max(int(self.trainer.estimated_stepping_batches), 1)
-        warm = self.hparams.warmup_steps
-
-        def factor(step: int) -> float:
-            if step < warm:
-                return (step + 1) / warm
-            progress = min((step - warm) / max(total - warm, 1), 1.0)
-            return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
-
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
-        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+        h = self.hparams
+        steps = self.trainer.estimated_stepping_batches
+        return adamw_cosine(self, h.lr, h.weight_decay, h.warmup_steps, steps)
