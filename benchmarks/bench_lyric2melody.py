@@ -267,12 +267,21 @@ def main() -> None:
     parser.add_argument("--max-syllables", type=int, default=128)
     parser.add_argument("--model", default="lyric2melody")
     parser.add_argument("--runs", type=int, default=3, help="cold runs for the speed figure")
+    parser.add_argument("--temperature", type=float, help="default: the task's")
     parser.add_argument("--ablation", action="store_true", help="also the model without priors")
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
 
     from symbolic.models.checkpoint import load_model
-    from symbolic.tasks.lyric2melody import REPEAT_PENALTY, STRESS_BIAS, compose, tonic_pitch
+    from symbolic.tasks.lyric2melody import (
+        REPEAT_PENALTY,
+        STRESS_BIAS,
+        TEMPERATURE,
+        compose,
+        tonic_pitch,
+    )
+
+    temperature = TEMPERATURE if args.temperature is None else args.temperature
 
     songs = val_songs(2 * args.songs, args.max_syllables)
     songs, others = songs[: args.songs], songs[args.songs :]
@@ -290,6 +299,7 @@ def main() -> None:
                 i,
                 stress_bias=stress_bias,
                 repeat_penalty=repeat_penalty,
+                temperature=temperature,
             )
             ref = tonic_pitch(song["tonic"])
             out.append((np.array(tl.onset), np.array(tl.duration), ref + np.array(tl.pitch)))
@@ -314,7 +324,8 @@ def main() -> None:
     syllables = sum(len(s["slots"]) for s in songs)
     notes = (
         f"{len(songs)} validation songs (whole lines, at most {args.max_syllables} syllables each, "
-        f"{syllables} syllables), model `{args.model}`, 4/4, temperature 1, top-p 0.95, seed = "
+        f"{syllables} syllables), model `{args.model}`, 4/4, temperature {temperature:g}, "
+        "top-p 0.95, seed = "
         "song index. "
         f"Sampling: {sample_s:.1f} s in all ({1000 * sample_s / syllables:.1f} ms per syllable). "
         f"Cold process, {VERSE.count(chr(10)) + 1} lines of our own verse: median "

@@ -201,7 +201,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--abc", type=Path, help="also write the melody and lyrics as ABC")
     sp.add_argument("--model", default="lyric2melody", help="a shipped model name or folder")
     sp.add_argument("--seed", type=int, default=0, help="same inputs and seed, same bytes")
-    sp.add_argument("--temperature", type=float, default=1.0)
+    sp.add_argument("--temperature", type=float, default=1.1, help="default 1.1")
     sp.add_argument("--top-p", type=float, default=0.95)
     sp.add_argument("--json", action="store_true", help="print one JSON object")
 
