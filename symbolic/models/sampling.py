@@ -183,8 +183,10 @@ def sample(
     """Sample `num_samples` continuations of `prompt` (ids); returns the new ids of each.
 
     `grammars`, one per sample, each with `feed(ids)`, `allowed() -> bool mask`, `advance(id)`
-    and `finished`, restrict every step to tokens that keep the sequence decodable. They are fed
-    the prompt here. A sequence stops when its grammar finishes, at `eos_id`, or at
+    and `finished`, restrict every step to tokens that keep the sequence decodable; a grammar
+    with a `bias() -> float array` also adds that to the step's logits (a prior that depends on
+    where the sequence is, e.g. stressed syllables towards strong beats). They are fed the
+    prompt here. A sequence stops when its grammar finishes, at `eos_id`, or at
     `max_new_tokens`.
     `prefix` (n, d) vectors go before the prompt (a text-conditioned model's text prefix);
     `bias` (vocab,) is added to every step's logits (a soft preference, e.g. for a key's scale).
@@ -212,6 +214,8 @@ def sample(
     for step in range(steps):
         if bias is not None:
             logits = logits + bias
+        if grammars is not None and hasattr(grammars[0], "bias"):
+            logits = logits + torch.from_numpy(np.stack([g.bias() for g in grammars]))
         if grammars is not None:
             mask = torch.from_numpy(
                 np.stack(

@@ -79,24 +79,6 @@ def tonic_pitch(tonic: int) -> int:
     return 60 + (tonic + 6) % 12 - 6
 
 
-class PriorDecoder:
-    """A decoder whose logits get each grammar's `bias()` (the sampling priors) added."""
-
-    def __init__(self, decoder, grammars: Sequence[LyricGrammar]) -> None:
-        self.decoder = decoder
-        self.grammars = grammars
-        self.max_len = decoder.max_len
-
-    def reset(self, batch: int) -> None:
-        self.decoder.reset(batch)
-
-    def forward(self, ids, *args):
-        import torch
-
-        bias = torch.from_numpy(np.stack([g.bias() for g in self.grammars]))
-        return self.decoder.forward(ids, *args) + bias
-
-
 def model_bar(meter: Meter) -> int:
     """The bar (16ths) the model samples in, near the 12 to 16 it learned: short bars are
     paired (2/4 as 4/4), long bars halved when the half is still 12 or more (12/8 and 6/4 as
@@ -147,7 +129,7 @@ def compose(
             seed=seed + 1000 * window,
             max_new_tokens=WINDOW - len(prompt),
         )
-        out = sample(PriorDecoder(lm.decoder, [grammar]), prompt, [grammar], config)[0]
+        out = sample(lm.decoder, prompt, [grammar], config)[0]
         if grammar.k == 0:
             raise SymgenError("a window held no whole syllable (a bug); try another --seed")
         durations = np.flatnonzero(np.isin(out, tok.class_ids["dur"]))
