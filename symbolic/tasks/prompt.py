@@ -1009,9 +1009,9 @@ _PROTECTED = (
 def _english_words() -> frozenset[str]:
     """Real English words (the encoder's WordPiece vocabulary): never "corrected" as typos."""
     try:
-        from symbolic.models.text_encoder import model_path
+        from symbolic.paths import text_encoder_dir
 
-        lines = (model_path() / "vocab.txt").read_text(encoding="utf-8").split()
+        lines = (text_encoder_dir() / "vocab.txt").read_text(encoding="utf-8").split()
     except Exception:  # the package is optional for the parser itself
         return frozenset()
     return frozenset(w for w in lines if w.isalpha())
