@@ -37,7 +37,8 @@ test-all: install
 	$(BIN)/python -m pytest -q
 
 # Each script appends a dated section to benchmarks/RESULTS.md. The validation-loss and
-# text2midi benchmarks read shards built by `symgen data build` (see the recipes).
+# text2midi benchmarks read shards built by `symgen data build`, the infill benchmark the grid
+# arrays of `python -m symbolic.data.grids` (see the recipes).
 bench: install
 	$(BIN)/python benchmarks/bench_io.py
 	$(BIN)/python benchmarks/bench_render.py
@@ -48,6 +49,7 @@ bench: install
 	  --model remi-multi --shards data_cache/remi --seq-len 768 --record
 	$(BIN)/python benchmarks/bench_text2midi.py --shards data_cache/remi --record
 	$(BIN)/python benchmarks/bench_lyric2melody.py --record
+	$(BIN)/python benchmarks/bench_infill.py --record
 
 lint: install
 	$(BIN)/ruff check .
