@@ -44,8 +44,10 @@ AARDEN_MINOR = (18.26, 0.74, 14.05, 16.86, 0.7, 14.44, 0.7, 18.62, 4.57, 1.93, 7
 
 
 def _to_key(score: Score, tonic: int, mode: str) -> int:
-    """Transpose pitched tracks by the shift (-5..+6) whose pitch-class profile best fits the
-    asked key, so the music, not only the key signature, is in that key."""
+    """Transpose pitched tracks by the shift (-5..+6) that best fits the asked key, so the
+    music, not only the key signature, is in that key; return where the asked key then ranks
+    (0 = first of 24) by the key finder music21's analyze("key") uses: Aarden-Essen profiles
+    correlated with duration-weighted pitch classes."""
     import numpy as np
 
     from symbolic.score import pitch_class_histogram
@@ -53,14 +55,17 @@ def _to_key(score: Score, tonic: int, mode: str) -> int:
     hist = pitch_class_histogram(score)
     if hist.sum() == 0:
         return 0
-    profile = np.roll(np.array(AARDEN_MAJOR if mode == "major" else AARDEN_MINOR), tonic)
-    shifts = range(-5, 7)
-    fits = [np.corrcoef(np.roll(hist, k), profile)[0, 1] for k in shifts]
-    shift = list(shifts)[int(np.argmax(fits))]
+    fits = {
+        (t, m): np.corrcoef(hist, np.roll(np.array(profile), t))[0, 1]
+        for m, profile in (("major", AARDEN_MAJOR), ("minor", AARDEN_MINOR))
+        for t in range(12)
+    }
+    # shifting the music up by k makes it fit the key k semitones below as it was
+    shift = max(range(-5, 7), key=lambda k: fits[((tonic - k) % 12, mode)])
     for track in score.tracks:
         if not track.is_drum and shift:
             track.shift_pitch(shift, inplace=True)
-    return shift
+    return sum(f > fits[((tonic - shift) % 12, mode)] for f in fits.values())
 
 
 KEY_TRIES = 3  # samples drawn at most until the key finder hears the asked key
@@ -81,24 +86,6 @@ def key_bias(tok, tonic: int, mode: str, weight: float = KEY_PRIOR):
         if token.startswith("Pitch_"):
             bias[idx] = log_p[int(token[6:]) % 12]
     return torch.from_numpy(bias)
-
-
-def key_rank(score: Score, tonic: int, mode: str) -> int:
-    """Where the asked key ranks (0 = first) among the 24 by the key finder music21's
-    analyze("key") uses: Aarden-Essen profiles against duration-weighted pitch classes."""
-    import numpy as np
-
-    from symbolic.score import pitch_class_histogram
-
-    hist = pitch_class_histogram(score)
-    if hist.sum() == 0:
-        return 0
-    fits = {
-        (t, m): np.corrcoef(hist, np.roll(np.array(profile), t))[0, 1]
-        for m, profile in (("major", AARDEN_MAJOR), ("minor", AARDEN_MINOR))
-        for t in range(12)
-    }
-    return sum(f > fits[(tonic, mode)] for f in fits.values())
 
 
 def _sampling_meter(num: int, den: int, vocab: dict) -> str:
@@ -196,8 +183,7 @@ def text2midi(
             score = daw_ready(score.clip(0, attrs.bars * bar_ticks, clip_end=True))
             rank = 0
             if attrs.key:
-                _to_key(score, tonic, mode)
-                rank = key_rank(score, tonic, mode)
+                rank = _to_key(score, tonic, mode)
             if best is None or rank < best[0]:
                 best = (rank, score)
             if rank == 0:
