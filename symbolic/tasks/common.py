@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
+import torch
 from symusic import Note, Score
 
 from symbolic.models.sampling import SampleConfig, sample
@@ -27,8 +28,8 @@ def sample_bars(
     bars: int,
     grammar: dict,
     config: SampleConfig,
-    prefix=None,
-    bias=None,
+    prefix: torch.Tensor | None = None,
+    bias: torch.Tensor | None = None,
 ) -> list[int]:
     """REMI ids of `bars` new bars after `context` (body ids of complete bars), starting with Bar.
 
