@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 from symusic import Score
 
 from symbolic.score import (
-    _MAJOR,
-    _MINOR,
     bar_count,
     estimate_key,
+    key_fits,
     key_signature,
     pitch_class_histogram,
 )
@@ -77,9 +75,8 @@ def score_key(score: Score) -> tuple[int, str]:
     hist = pitch_class_histogram(score)
     if hist.sum() == 0:
         return major, "major"
-    fit_major = np.corrcoef(hist, np.roll(_MAJOR, major))[0, 1]
-    fit_minor = np.corrcoef(hist, np.roll(_MINOR, minor))[0, 1]
-    return (minor, "minor") if fit_minor > fit_major else (major, "major")
+    fits = key_fits(hist)
+    return (minor, "minor") if fits[minor, "minor"] > fits[major, "major"] else (major, "major")
 
 
 def programs_of(score: Score) -> list[int]:

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +46,7 @@ from pathlib import Path
 import numpy as np
 
 from symbolic.errors import SymgenError
+from symbolic.score import best_key
 
 PITCH_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 _NAME_TO_PC = {n: i for i, n in enumerate(PITCH_NAMES)} | {
@@ -60,9 +60,6 @@ _NAME_TO_PC = {n: i for i, n in enumerate(PITCH_NAMES)} | {
     "E#": 5,
     "Fb": 4,
 }
-# Krumhansl & Kessler (1982) key profiles
-KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 MAJOR_DEGREES = {0: 1, 2: 2, 4: 3, 5: 4, 7: 5, 9: 6, 11: 7}
 MINOR_DEGREES = {0: 1, 2: 2, 3: 3, 5: 4, 7: 5, 8: 6, 10: 7, 11: 7}
 DATA_FILE = Path("lyrics_melody") / "lmd_lyrics_melody.jsonl.gz"
@@ -281,16 +278,7 @@ def pitch_class_histogram(melody: Melody) -> np.ndarray:
 
 def estimate_key(melody: Melody | np.ndarray) -> tuple[int, str, float]:
     """(tonic pc, mode, correlation) by Krumhansl–Kessler profiles."""
-    hist = pitch_class_histogram(_as_melody(melody))
-    if not hist.any():
-        return 0, "major", 0.0
-    best = (0, "major", -2.0)
-    for mode, profile in (("major", KK_MAJOR), ("minor", KK_MINOR)):
-        for tonic in range(12):
-            r = float(np.corrcoef(hist, np.roll(profile, tonic))[0, 1])
-            if not math.isnan(r) and r > best[2]:
-                best = (tonic, mode, r)
-    return best
+    return best_key(pitch_class_histogram(_as_melody(melody)))
 
 
 def chord_name(root: int, minor: bool) -> str:

@@ -38,28 +38,17 @@ def default_name(prompt: str) -> Path:
     return Path(f"{slug or 'symgen'}.mid")
 
 
-# Aarden-Essen key profiles (C major, C minor): the key finder music21's analyze("key") uses.
-AARDEN_MAJOR = (17.77, 0.15, 14.93, 0.16, 19.8, 11.36, 0.29, 22.06, 0.15, 8.15, 0.23, 4.95)
-AARDEN_MINOR = (18.26, 0.74, 14.05, 16.86, 0.7, 14.44, 0.7, 18.62, 4.57, 1.93, 7.38, 1.76)
-
-
 def _to_key(score: Score, tonic: int, mode: str) -> int:
     """Transpose pitched tracks by the shift (-5..+6) that best fits the asked key, so the
     music, not only the key signature, is in that key; return where the asked key then ranks
     (0 = first of 24) by the key finder music21's analyze("key") uses: Aarden-Essen profiles
     correlated with duration-weighted pitch classes."""
-    import numpy as np
-
-    from symbolic.score import pitch_class_histogram
+    from symbolic.score import key_fits, pitch_class_histogram
 
     hist = pitch_class_histogram(score)
     if hist.sum() == 0:
         return 0
-    fits = {
-        (t, m): np.corrcoef(hist, np.roll(np.array(profile), t))[0, 1]
-        for m, profile in (("major", AARDEN_MAJOR), ("minor", AARDEN_MINOR))
-        for t in range(12)
-    }
+    fits = key_fits(hist, "aarden")
     # shifting the music up by k makes it fit the key k semitones below as it was
     shift = max(range(-5, 7), key=lambda k: fits[((tonic - k) % 12, mode)])
     for track in score.tracks:
@@ -79,7 +68,9 @@ def key_bias(tok, tonic: int, mode: str, weight: float = KEY_PRIOR):
     import numpy as np
     import torch
 
-    profile = np.roll(np.array(AARDEN_MAJOR if mode == "major" else AARDEN_MINOR), tonic)
+    from symbolic.score import KEY_PROFILES
+
+    profile = np.roll(KEY_PROFILES["aarden"][mode], tonic)
     log_p = weight * np.log(profile / profile.max())
     bias = np.zeros(len(tok.id_to_token), dtype=np.float32)
     for idx, token in enumerate(tok.id_to_token):
