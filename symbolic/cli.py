@@ -210,12 +210,18 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--tracks", help="tracks to rewrite: index, name or instrument, comma list")
     sp.add_argument("--bars", help="only these bars, e.g. 9-16 (default: the whole song)")
     sp.add_argument("--add", help="new tracks, e.g. bass,drums (GM instrument names)")
-    sp.add_argument("--chords", help='force the harmony: "C G Am F" (a chord per bar, repeated)')
+    sp.add_argument(
+        "--chords",
+        help='force the harmony: "C G Am F" (a chord per bar, repeated; "C G | Am F" two per '
+        "bar); default: estimated from the other tracks",
+    )
     sp.add_argument("-o", "--out", type=Path, help="output .mid (default: IN-infill.mid)")
     sp.add_argument("--steps", type=int, default=32, help="diffusion steps (default 32)")
     sp.add_argument("--seed", type=int, default=0, help="same inputs and seed, same bytes")
     sp.add_argument("--temperature", type=float, default=1.0)
-    sp.add_argument("--guidance", type=float, default=0.0, help="classifier-free guidance weight")
+    sp.add_argument(
+        "--guidance", type=float, default=1.0, help="classifier-free guidance weight (default 1)"
+    )
     sp.add_argument("--model", default="infill", help="a shipped model name or folder")
     sp.add_argument("--json", action="store_true", help="print one JSON object")
 

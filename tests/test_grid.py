@@ -304,7 +304,7 @@ def _pop909_agreement(song: str) -> tuple[int, int, int]:
         except SymgenError:
             labels.append((start, end, G.EMPTY))
     grid, _ = G.score_to_grid(score)
-    seg = G._segments(G.quantize(score), grid.cols, "beat")
+    seg = G.chord_segments(G.quantize(score), grid.cols, "beat")
     middle = (seg + np.diff(np.r_[seg, grid.cols]) / 2) * G.STEP
     starts = _sec_to_tick(score, np.array([s for s, _, _ in labels]))
     ends = _sec_to_tick(score, np.array([e for _, e, _ in labels]))

@@ -137,7 +137,10 @@ def test_more_tracks_than_rows(tmp_path: Path) -> None:
     src, out = tmp_path / "many.mid", tmp_path / "out.mid"
     src.write_bytes(score.dumps_midi())
     result = infill(src, "Part 10", out=out, steps=4)
-    assert len(result["notes"]) == 3  # three tracks beyond the 8 rows, kept as they are
+    beyond = [n for n in result["notes"] if "beyond the model's 8 rows" in n]
+    assert len(beyond) == 3  # three tracks beyond the 8 rows, kept as they are
+    assert any(n.startswith("chords estimated") for n in result["notes"])
+    assert len(result["chords_used"].split(" | ")) == 24 * 480 // 1440  # one entry per bar
     _check_untouched(src, out, {10})
 
 

@@ -2,12 +2,22 @@
 
 The network reads one window of columns (16ths). A cell's embedding is the sum of its K
 slots' pitch, duration and velocity embeddings (each slot with its own table), the row's GM
-program and the cell's flag (condition / target / no track); a row-wise layer (the same for
+program and role (register and texture, `symbolic.tokenize.grid.row_roles`) and the cell's
+flag (condition / target / no track); a row-wise layer (the same for
 every row) first lets each cell see its own track along time. A column's input is the
 concatenation of its rows, projected to `d_model`, plus its chord, bar position and absolute
 position; a bidirectional transformer mixes the columns; each row then takes its share back,
 adds it to its own cells, reads it along time once more, and writes each cell as K slots of
 (pitch, duration, velocity) logits.
+
+Harmony is built in rather than left to be learned 128 pitches at a time: each cell also
+reads the chroma of its notes (one pitch-class embedding, shared by all slots), a pitch logit
+is the sum of a full-pitch, a pitch-class and an octave term, and pitched rows add a learned
+table indexed by the column's chord quality and the pitch's interval above its root. A
+chord head reads each column's state: with no chord row given, training asks the network
+which chord it hears in the other tracks (an auxiliary loss; sampling does not use it yet, as
+after 3,800 steps it names chords worse than the template estimate). These parts and the role
+embedding start at zero, so older weights load unchanged (`load(strict=False)`).
 
 Diffusion is absorbing ("mask"): a target cell is either known or fully masked (all slots,
 all fields = MASK). Training masks a random share of the target cells and scores them;
@@ -19,14 +29,24 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from symbolic.tokenize.grid import EMPTY, MASK, PAD_PROGRAM, PITCH_OFFSET, spec
+from symbolic.tokenize.grid import (
+    CHORD_OFFSET,
+    DRUM_PROGRAM,
+    EMPTY,
+    MASK,
+    PAD_PROGRAM,
+    PITCH_OFFSET,
+    QUALITIES,
+    ROLES,
+    spec,
+)
 
 CONDITION, TARGET, ABSENT = 0, 1, 2  # cell flags
 # Confidence noise of the sampler at the first step: MaskGIT's choice temperature (4.5) is for
@@ -56,9 +76,23 @@ class DiffusionConfig:
         return tuple(int(spec()[k]["size"]) for k in ("pitch", "duration", "velocity"))
 
 
+@dataclass
+class Context:
+    """What the network reads besides the cells and their flags: each row's GM program id
+    (128 drums, 129 no track) and role id (register x texture, 0 not given), both (B, R),
+    and each column's chord id, position in its bar and padding flag, all (B, C)."""
+
+    programs: torch.Tensor
+    roles: torch.Tensor
+    chords: torch.Tensor
+    bars: torch.Tensor
+    pad: torch.Tensor
+
+
 class GridDenoiser(nn.Module):
-    """Cells (B, C, R, K, 3) + programs (B, R) + flags (B, C, R) + chords, bar positions and
-    padding (B, C) → a state per row-cell (B, C, R, d_row); `logits` reads cells from it."""
+    """Cells (B, C, R, K, 3) + flags (B, C, R) + their `Context` → a state per row-cell
+    (B, C, R, d_row) and per column (B, C, d_model); `logits` reads cells from the first,
+    `chord_head` chords from the second."""
 
     def __init__(self, cfg: DiffusionConfig) -> None:
         super().__init__()
@@ -70,6 +104,7 @@ class GridDenoiser(nn.Module):
         self.register_buffer("base", base, persistent=False)  # (K, 3)
         self.cell = nn.EmbeddingBag(k * sum(cfg.sizes), e, mode="sum")
         self.program = nn.Embedding(PAD_PROGRAM + 1, e)
+        self.role = nn.Embedding(len(ROLES), e)
         self.flag = nn.Embedding(3, e)
         self.row_pos = nn.Embedding(cfg.width, e)
         self.row_bar = nn.Embedding(cfg.bar_size, e)
@@ -95,34 +130,79 @@ class GridDenoiser(nn.Module):
         self.out = nn.Linear(d, cfg.rows * e)
         self.row_norm = nn.LayerNorm(e)
         self.heads = nn.ModuleList(nn.Linear(e, k * n) for n in cfg.sizes)
+        ids = torch.arange(cfg.sizes[0]) - PITCH_OFFSET
+        pitched = ids >= 0
+        # pitch id → pitch class and octave; 12 / 11 stand for "not a pitch" (empty, mask)
+        self.register_buffer("pc_of", torch.where(pitched, ids % 12, 12), persistent=False)
+        self.register_buffer("octave_of", torch.where(pitched, ids // 12, 11), persistent=False)
+        self.chroma = nn.EmbeddingBag(13, e, mode="sum", padding_idx=12)
+        self.pitch_class = nn.Linear(e, k * 12)
+        self.octave = nn.Linear(e, k * 11)
+        self.harmony = nn.Parameter(torch.zeros(len(QUALITIES), 12))
+        self.chord_head = nn.Linear(d, int(spec()["chord"]["size"]))
+        for layer in (self.chroma, self.pitch_class, self.octave, self.chord_head, self.role):
+            for w in layer.parameters():
+                nn.init.zeros_(w)
 
     def forward(
-        self,
-        cells: torch.Tensor,
-        programs: torch.Tensor,
-        flags: torch.Tensor,
-        chords: torch.Tensor,
-        bars: torch.Tensor,
-        pad: torch.Tensor,
-    ) -> torch.Tensor:
+        self, cells: torch.Tensor, flags: torch.Tensor, ctx: Context
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         b, c, r, k, _ = cells.shape
-        bars = bars.clamp(max=self.cfg.bar_size - 1)
+        programs, chords, pad = ctx.programs, ctx.chords, ctx.pad
+        bars = ctx.bars.clamp(max=self.cfg.bar_size - 1)
         time = torch.arange(c, device=cells.device)
         x = self.cell((cells + self.base).reshape(b * c * r, -1)).reshape(b, c, r, -1)
-        x = x + self.program(programs)[:, None] + self.flag(flags)
+        pcs = self.pc_of[cells[..., 0]].masked_fill(
+            (programs == DRUM_PROGRAM)[:, None, :, None], 12
+        )
+        x = x + self.chroma(pcs.reshape(b * c * r, k)).reshape(b, c, r, -1)
+        x = x + (self.program(programs) + self.role(ctx.roles))[:, None] + self.flag(flags)
         x = x + (self.row_pos(time) + self.row_bar(bars))[:, :, None]
         x = _along_rows(self.row_in, x, pad, programs != PAD_PROGRAM)
         h = self.inp(x.reshape(b, c, -1)) + self.chord(chords) + self.bar(bars) + self.pos(time)
-        h = self.norm(self.blocks(h, src_key_padding_mask=pad))
-        h = self.out(h).reshape(b, c, r, -1) + x
-        return self.row_norm(_along_rows(self.row_out, h, pad, (flags == TARGET).any(1)))
+        columns = self.norm(self.blocks(h, src_key_padding_mask=pad))
+        h = self.out(columns).reshape(b, c, r, -1) + x
+        rows = self.row_norm(_along_rows(self.row_out, h, pad, (flags == TARGET).any(1)))
+        return rows, columns
 
-    def logits(self, hidden: torch.Tensor) -> list[torch.Tensor]:
-        """Row-cell states (..., d_row) → pitch, duration, velocity logits (..., K, size)."""
-        return [
-            head(hidden).unflatten(-1, (self.cfg.slots, n))
+    def logits(
+        self, hidden: torch.Tensor, chords: torch.Tensor, programs: torch.Tensor
+    ) -> list[torch.Tensor]:
+        """Row-cell states (N, d_row) with their column's chord and row's program (N,) →
+        pitch, duration, velocity logits (N, K, size)."""
+        k = self.cfg.slots
+        pitch, *rest = (
+            head(hidden).unflatten(-1, (k, n))
             for head, n in zip(self.heads, self.cfg.sizes, strict=True)
-        ]
+        )
+        none = hidden.new_zeros(hidden.shape[0], k, 1)
+        pc = torch.cat([self.pitch_class(hidden).unflatten(-1, (k, 12)), none], -1)
+        octave = torch.cat([self.octave(hidden).unflatten(-1, (k, 11)), none], -1)
+        pitch = pitch + pc[..., self.pc_of] + octave[..., self.octave_of]
+        is_chord = (chords >= CHORD_OFFSET) & (programs != DRUM_PROGRAM)
+        root, quality = (
+            torch.div((chords - CHORD_OFFSET).clamp(min=0), len(QUALITIES), rounding_mode="floor"),
+            (chords - CHORD_OFFSET).clamp(min=0) % len(QUALITIES),
+        )
+        interval = (self.pc_of[None] - root[:, None]) % 12  # (N, pitch ids)
+        bias = self.harmony[quality[:, None], interval]
+        bias = bias.masked_fill((self.pc_of == 12)[None] | ~is_chord[:, None], 0.0)
+        return [pitch + bias[:, None], *rest]
+
+    def predict(
+        self, cells: torch.Tensor, flags: torch.Tensor, ctx: Context, where: torch.Tensor
+    ) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """One pass: logits of the cells `where` (B, C, R), (N, K, size) per field, and of
+        every column's chord (B, C, chord ids), which is what the network hears in the other
+        tracks when the chord row is not given."""
+        b, c, r = where.shape
+        hidden, columns = self(cells, flags, ctx)
+        fields = self.logits(
+            hidden[where],
+            ctx.chords[:, :, None].expand(b, c, r)[where],
+            ctx.programs[:, None].expand(b, c, r)[where],
+        )
+        return fields, self.chord_head(columns)
 
 
 def _along_rows(layers: nn.Module, x: torch.Tensor, pad: torch.Tensor, use: torch.Tensor):
@@ -199,15 +279,18 @@ def _draw(logits: list[torch.Tensor], temp: float, gen) -> tuple[torch.Tensor, t
     return canonical(torch.stack(out, -1)), conf
 
 
+def cell_flags(programs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """(B, C, R) flags: target cells, condition cells, and rows with no track."""
+    flags = torch.where(target, TARGET, CONDITION)
+    return torch.where((programs == PAD_PROGRAM)[:, None], ABSENT, flags)
+
+
 @torch.no_grad()
 def sample(
     net: GridDenoiser,
     cells: torch.Tensor,
-    programs: torch.Tensor,
     target: torch.Tensor,
-    chords: torch.Tensor,
-    bars: torch.Tensor,
-    pad: torch.Tensor,
+    ctx: Context,
     *,
     steps: int = 32,
     temperature: float = 1.0,
@@ -226,23 +309,26 @@ def sample(
     cell are dropped, as in training's track dropout, and the chords are left out).
     """
     gen = generator or torch.Generator().manual_seed(0)
-    flags = torch.where(target, TARGET, CONDITION)
-    flags = torch.where((programs == PAD_PROGRAM)[:, None], ABSENT, flags)
+    flags = cell_flags(ctx.programs, target)
     masked = target & (cells[..., 0] == MASK).all(-1)
     cells = cells.clone()
     if guidance > 0:
-        free = ~target.any(1) | (programs == PAD_PROGRAM)  # (B, R) rows to drop
-        u_programs = programs.masked_fill(free, PAD_PROGRAM)
+        free = ~target.any(1) | (ctx.programs == PAD_PROGRAM)  # (B, R) rows to drop
+        u_ctx = replace(
+            ctx,
+            programs=ctx.programs.masked_fill(free, PAD_PROGRAM),
+            roles=ctx.roles.masked_fill(free, 0),
+            chords=torch.zeros_like(ctx.chords),
+        )
         u_flags = flags.masked_fill(free[:, None], ABSENT)
     for step in range(steps):
         left = masked.flatten(1).sum(1)
         if int(left.max()) == 0:
             break
-        logits = net.logits(net(cells, programs, flags, chords, bars, pad)[masked])
+        logits, _ = net.predict(cells, flags, ctx, masked)
         if guidance > 0:
             u_cells = cells.masked_fill(free[:, None, :, None, None], EMPTY)
-            u_chords = torch.zeros_like(chords)
-            uncond = net.logits(net(u_cells, u_programs, u_flags, u_chords, bars, pad)[masked])
+            uncond, _ = net.predict(u_cells, u_flags, u_ctx, masked)
             logits = [
                 (1 + guidance) * a.log_softmax(-1) - guidance * u.log_softmax(-1)
                 for a, u in zip(logits, uncond, strict=True)
@@ -263,11 +349,8 @@ def sample(
 def stepwise_nll(
     net: GridDenoiser,
     cells: torch.Tensor,
-    programs: torch.Tensor,
     target: torch.Tensor,
-    chords: torch.Tensor,
-    bars: torch.Tensor,
-    pad: torch.Tensor,
+    ctx: Context,
     *,
     steps: int,
     generator: torch.Generator,
@@ -275,8 +358,7 @@ def stepwise_nll(
     """Summed NLL (nats) of the true target cells under `steps`-step decoding in a random
     order, and the number of cells: the exact likelihood of the sampler that reveals an equal
     random share per step, each share predicted independently given the cells before it."""
-    flags = torch.where(target, TARGET, CONDITION)
-    flags = torch.where((programs == PAD_PROGRAM)[:, None], ABSENT, flags)
+    flags = cell_flags(ctx.programs, target)
     order = torch.rand(target.shape, generator=generator).masked_fill(~target, 2.0)
     rank = order.flatten(1).argsort(1).argsort(1).reshape(target.shape)
     count = target.flatten(1).sum(1)  # (B,)
@@ -288,8 +370,8 @@ def stepwise_nll(
         if not now.any():
             continue
         inp = cells.masked_fill(hidden[..., None, None], MASK)
-        hidden = net(inp, programs, flags, chords, bars, pad)[now]
-        total += float(cell_nll(net.logits(hidden), cells[now]).sum())
+        logits, _ = net.predict(inp, flags, ctx, now)
+        total += float(cell_nll(logits, cells[now]).sum())
     return total, int(count.sum())
 
 
@@ -312,8 +394,10 @@ def save(net: GridDenoiser, folder: str | Path, card: dict) -> Path:
     return folder
 
 
-def load(folder: str | Path) -> GridDenoiser:
-    """A shipped or trained denoiser folder → the network in float32, eval mode."""
+def load(folder: str | Path, *, strict: bool = True) -> GridDenoiser:
+    """A shipped or trained denoiser folder → the network in float32, eval mode. With
+    `strict=False` weights of an older network warm-start a newer one: parameters the folder
+    lacks keep their initial values."""
     from safetensors.torch import load_file
 
     folder = Path(folder)
@@ -321,5 +405,5 @@ def load(folder: str | Path) -> GridDenoiser:
     config.pop("model_type", None)
     net = GridDenoiser(DiffusionConfig(**config))
     weights = {k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()}
-    net.load_state_dict(weights)
+    net.load_state_dict(weights, strict=strict)
     return net.eval()

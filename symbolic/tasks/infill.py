@@ -3,7 +3,8 @@ diffusion model (`symbolic.models.diffusion`).
 
 condition → tokens → sample → score: the file's tracks become grid rows (the chosen ones
 masked over the chosen bars, new ones empty and masked), the chord row is the user's
-`--chords` or else estimated per beat from the tracks kept, the model fills the masked cells
+`--chords` or else estimated per beat from the tracks kept (the JSON reports it), the model
+fills the masked cells
 window by window (each window starts on a bar and keeps what the one before it wrote), and
 only the masked cells come back as notes. Everything else is copied from the input as it is:
 other tracks, the chosen tracks outside the bars, tracks beyond the model's rows, tempo,
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,14 +32,19 @@ from symbolic.tokenize.grid import (
     STEP,
     Grid,
     GridTrack,
+    chord_name,
     estimate_chords,
     grid_to_score,
     parse_chords,
+    row_roles,
     score_to_grid,
     windows,
 )
 
 DEFAULT_MODEL = "infill"
+# Classifier-free guidance weight, chosen on POP909 training songs (benchmarks/tune_infill.py):
+# it raised chord-tone agreement and brought the note count near the original's.
+GUIDANCE = 1.0
 DRUM_WORDS = ("drums", "drum", "drum kit", "drumkit", "percussion", "kit")
 
 
@@ -129,6 +137,57 @@ def _with_new_rows(grid: Grid, tracks: list[GridTrack]) -> Grid:
     return grid
 
 
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """Sampling runs on one thread: batch-1 passes over 128 columns are too small to share,
+    extra threads only spin on a busy machine (25 times slower measured here), and the
+    output bytes then do not depend on the number of cores."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _windows(net, grid: Grid, cells: np.ndarray, target: np.ndarray) -> Iterator[tuple]:
+    """(index, first column, stop column, (cells, target, context)) of each window holding
+    target cells; its cells are read from `cells` when the window is reached, so a window
+    sees what the ones before it wrote. Rows keep the roles of the input's tracks (a track
+    being rewritten keeps its register and texture; an added one has none)."""
+    import torch
+
+    from symbolic.models.diffusion import Context
+    from symbolic.tokenize.grid import PAD_PROGRAM
+
+    cfg = net.cfg
+    programs = torch.full((1, cfg.rows), PAD_PROGRAM)
+    programs[0, : grid.rows] = torch.from_numpy(grid.programs.astype(np.int64))
+    roles = torch.zeros(1, cfg.rows, dtype=torch.long)
+    roles[0, : grid.rows] = torch.from_numpy(row_roles(grid.pitch))
+    bars = torch.from_numpy(grid.bar_position())[None]
+    chords = torch.from_numpy(grid.chords.astype(np.int64))[None]
+    for n, (a, b) in enumerate(windows(grid, cfg.width, cfg.width // 4)):
+        if not target[:, a:b].any():
+            continue
+        win = np.zeros((1, b - a, cfg.rows, cfg.slots, 3), np.int64)
+        win[0, :, : grid.rows] = cells[:, a:b].transpose(1, 0, 2, 3)
+        tgt = np.zeros((1, b - a, cfg.rows), bool)
+        tgt[0, :, : grid.rows] = target[:, a:b].T
+        pad = torch.zeros(1, b - a, dtype=torch.bool)
+        ctx = Context(programs, roles, chords[:, a:b], bars[:, a:b], pad)
+        yield n, a, b, (torch.from_numpy(win), torch.from_numpy(tgt), ctx)
+
+
+def _cells(grid: Grid, target: np.ndarray) -> np.ndarray:
+    """(rows, cols, K, 3) cell ids with the target cells masked."""
+    cells = np.stack([grid.pitch, grid.duration, grid.velocity], -1).astype(np.int64)
+    cells[target] = MASK
+    return cells
+
+
 def fill(
     net,
     grid: Grid,
@@ -137,54 +196,24 @@ def fill(
     steps: int,
     seed: int,
     temperature: float = 1.0,
-    guidance: float = 0.0,
-    overlap: int | None = None,
+    guidance: float = GUIDANCE,
 ) -> Grid:
-    """The grid with its `target` (rows, cols) cells sampled, window by window.
-
-    Sampling runs on one thread: batch-1 passes over 128 columns are too small to share,
-    extra threads only spin on a busy machine (25 times slower measured here), and the
-    output bytes then do not depend on the number of cores.
-    """
+    """The grid with its `target` (rows, cols) cells sampled, window by window."""
     import torch
 
     from symbolic.models.diffusion import sample
-    from symbolic.tokenize.grid import PAD_PROGRAM
 
-    cfg = net.cfg
-    cells = np.stack([grid.pitch, grid.duration, grid.velocity], -1).astype(np.int64)
-    cells[target] = MASK
-    programs = torch.full((1, cfg.rows), PAD_PROGRAM)
-    programs[0, : grid.rows] = torch.from_numpy(grid.programs.astype(np.int64))
-    bars = torch.from_numpy(grid.bar_position())[None]
-    chords = torch.from_numpy(grid.chords.astype(np.int64))[None]
-    overlap = cfg.width // 4 if overlap is None else overlap
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        for n, (a, b) in enumerate(windows(grid, cfg.width, overlap)):
-            if not target[:, a:b].any():
-                continue
-            win = np.zeros((1, b - a, cfg.rows, cfg.slots, 3), np.int64)
-            win[0, :, : grid.rows] = cells[:, a:b].transpose(1, 0, 2, 3)
-            tgt = np.zeros((1, b - a, cfg.rows), bool)
-            tgt[0, :, : grid.rows] = target[:, a:b].T
-            out = sample(
-                net,
-                torch.from_numpy(win),
-                programs,
-                torch.from_numpy(tgt),
-                chords[:, a:b],
-                bars[:, a:b],
-                torch.zeros(1, b - a, dtype=torch.bool),
-                steps=steps,
-                temperature=temperature,
-                guidance=guidance,
-                generator=torch.Generator().manual_seed(seed * 100_003 + n),
-            )[0].numpy()
-            cells[:, a:b] = out[:, : grid.rows].transpose(1, 0, 2, 3)
-    finally:
-        torch.set_num_threads(threads)
+    cells = _cells(grid, target)
+    for n, a, b, window in _windows(net, grid, cells, target):
+        out = sample(
+            net,
+            *window,
+            steps=steps,
+            temperature=temperature,
+            guidance=guidance,
+            generator=torch.Generator().manual_seed(seed * 100_003 + n),
+        )[0].numpy()
+        cells[:, a:b] = out[:, : grid.rows].transpose(1, 0, 2, 3)
     filled = replace(grid)
     keep = target[..., None]
     filled.pitch, filled.duration, filled.velocity = (
@@ -192,6 +221,18 @@ def fill(
     )
     filled.long_notes = grid.long_notes[:0]
     return filled
+
+
+def progression(grid: Grid, first: int, last: int) -> str:
+    """The chord row over bars `first`..`last` as text, "C G | Am F" (a chord is written where
+    it changes within its bar), for the user to read what was heard or given."""
+    bars = []
+    stops = np.r_[grid.bar_starts[1:], grid.cols]
+    for a, b in zip(grid.bar_starts[first : last + 1], stops[first : last + 1], strict=True):
+        ids = grid.chords[a:b]
+        changes = ids[np.r_[True, ids[1:] != ids[:-1]]]
+        bars.append(" ".join(chord_name(int(c)) for c in changes) or "N")
+    return " | ".join(bars)
 
 
 def infill(
@@ -205,7 +246,7 @@ def infill(
     steps: int = 32,
     seed: int = 0,
     temperature: float = 1.0,
-    guidance: float = 0.0,
+    guidance: float = GUIDANCE,
     model: str = DEFAULT_MODEL,
 ) -> dict:
     """Regenerate `tracks`, add the instruments in `add`, over `bars` (default the whole song);
@@ -252,9 +293,11 @@ def infill(
 
     net = load_net(resolve(model))
     t2 = time.perf_counter()
-    filled = grid_to_score(
-        fill(net, grid, target, steps=steps, seed=seed, temperature=temperature, guidance=guidance)
-    )
+    with _one_thread():
+        filled = fill(
+            net, grid, target, steps=steps, seed=seed, temperature=temperature, guidance=guidance
+        )
+    filled = grid_to_score(filled)
     t3 = time.perf_counter()
     result = _merge(score, filled, targets, len(rows), new, a * STEP, b * STEP)
     save_midi(result, out)
@@ -263,6 +306,11 @@ def infill(
         f"the model's {MAX_ROWS} rows: kept as it is and not heard by the model"
         for i in kept_out
     ]
+    used = progression(grid, first, last)
+    if not chords and grid.chords.any():
+        bars_used = used.split(" | ")
+        shown = " | ".join(bars_used[:8]) + (" | ..." if len(bars_used) > 8 else "")
+        notes.append(f"chords estimated from the other tracks, from bar {first + 1}: {shown}")
     return {
         "outputs": [str(out)],
         "input": str(path),
@@ -273,6 +321,7 @@ def infill(
         "added": [name for _, _, name in new],
         "bars": [first + 1, last + 1],
         "chords": chords,
+        "chords_used": used,
         "guidance": guidance,
         "notes": notes,
         "timings": {

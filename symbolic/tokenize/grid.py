@@ -131,6 +131,29 @@ class Grid:
         return cols - self.bar_starts[np.maximum(bar, 0)]
 
 
+# ---------------------------------------------------------------- row roles
+
+# A row's role: its register (median pitch in 6-semitone bands from C1 up, 14 bands) and
+# texture (notes per onset: under 1.15, 1.75, 2.75, or more), id `1 + band * 4 + texture`,
+# 0 when not known (a track still to be written). GM programs alone cannot tell POP909's
+# melody from its piano (both program 0) or a chorale's alto from its tenor.
+ROLES = tuple(range(1 + 14 * 4))
+
+
+def row_roles(pitch: np.ndarray) -> np.ndarray:
+    """(rows,) role ids of the pitch ids (rows, cols, K) of a grid or window; 0 for a row
+    without notes."""
+    notes = pitch >= PITCH_OFFSET
+    count = notes.sum(axis=(1, 2))
+    onsets = notes.any(-1).sum(-1)
+    out = np.zeros(len(pitch), np.int64)
+    for r in np.flatnonzero(count):
+        band = int(np.clip((np.median(pitch[r][notes[r]]) - PITCH_OFFSET - 24) // 6, 0, 13))
+        texture = int(np.searchsorted([1.15, 1.75, 2.75], count[r] / onsets[r]))
+        out[r] = 1 + band * 4 + texture
+    return out
+
+
 # ---------------------------------------------------------------- quantize and bars
 
 
@@ -221,7 +244,7 @@ def bar_starts(score: Score, cols: int) -> np.ndarray:
     return out[(out < cols) | (out == 0)]
 
 
-def _segments(score: Score, cols: int, per: str) -> np.ndarray:
+def chord_segments(score: Score, cols: int, per: str) -> np.ndarray:
     """Start columns of chord segments: every beat, half bar or bar."""
     if per not in ("beat", "half", "bar"):
         raise SymgenError(f"chords per {per!r}: choose beat, half or bar")
@@ -460,7 +483,7 @@ def estimate_chords(score: Score, per: str = "beat", *, cols: int | None = None)
     cfg = spec()["chord"]["estimate"]
     score = score.resample(TPQ, min_dur=0) if score.tpq != TPQ else score
     cols = _end_col(score) if cols is None else cols
-    seg = _segments(score, cols, per)
+    seg = chord_segments(score, cols, per)
     n_seg = len(seg)
     hist = np.zeros((n_seg, 12))
     bass = np.full(n_seg, 128)
