@@ -220,7 +220,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=0, help="same inputs and seed, same bytes")
     sp.add_argument("--temperature", type=float, default=1.0)
     sp.add_argument(
-        "--guidance", type=float, default=1.0, help="classifier-free guidance weight (default 1)"
+        "--guidance", type=float, default=0.5, help="classifier-free guidance weight (default 0.5)"
     )
     sp.add_argument("--model", default="infill", help="a shipped model name or folder")
     sp.add_argument("--json", action="store_true", help="print one JSON object")
