@@ -4,19 +4,16 @@ diffusion model (`symbolic.models.diffusion`).
 condition → tokens → sample → score: the file's tracks become grid rows (the chosen ones
 masked over the chosen bars, new ones empty and masked), the chord row is the user's
 `--chords` or else estimated per beat from the tracks kept (the JSON reports it), the model
-fills the masked cells
-window by window (each window starts on a bar and keeps what the one before it wrote), and
-only the masked cells come back as notes. Everything else is copied from the input as it is:
-other tracks, the chosen tracks outside the bars, tracks beyond the model's rows, tempo,
-meter, key and markers.
+fills the masked cells window by window (each window starts on a bar and keeps what the one
+before it wrote), and only the masked cells come back as notes. Everything else is copied
+from the input as it is: other tracks, the chosen tracks outside the bars, tracks beyond the
+model's rows, tempo, meter, key and markers.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -138,57 +135,6 @@ def _with_new_rows(grid: Grid, tracks: list[GridTrack]) -> Grid:
     return grid
 
 
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Sampling runs on one thread: batch-1 passes over 128 columns are too small to share,
-    extra threads only spin on a busy machine (25 times slower measured here), and the
-    output bytes then do not depend on the number of cores."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
-def _windows(net, grid: Grid, cells: np.ndarray, target: np.ndarray) -> Iterator[tuple]:
-    """(index, first column, stop column, (cells, target, context)) of each window holding
-    target cells; its cells are read from `cells` when the window is reached, so a window
-    sees what the ones before it wrote. Rows keep the roles of the input's tracks (a track
-    being rewritten keeps its register and texture; an added one has none)."""
-    import torch
-
-    from symbolic.models.diffusion import Context
-    from symbolic.tokenize.grid import PAD_PROGRAM
-
-    cfg = net.cfg
-    programs = torch.full((1, cfg.rows), PAD_PROGRAM)
-    programs[0, : grid.rows] = torch.from_numpy(grid.programs.astype(np.int64))
-    roles = torch.zeros(1, cfg.rows, dtype=torch.long)
-    roles[0, : grid.rows] = torch.from_numpy(row_roles(grid.pitch))
-    bars = torch.from_numpy(grid.bar_position())[None]
-    chords = torch.from_numpy(grid.chords.astype(np.int64))[None]
-    for n, (a, b) in enumerate(windows(grid, cfg.width, cfg.width // 4)):
-        if not target[:, a:b].any():
-            continue
-        win = np.zeros((1, b - a, cfg.rows, cfg.slots, 3), np.int64)
-        win[0, :, : grid.rows] = cells[:, a:b].transpose(1, 0, 2, 3)
-        tgt = np.zeros((1, b - a, cfg.rows), bool)
-        tgt[0, :, : grid.rows] = target[:, a:b].T
-        pad = torch.zeros(1, b - a, dtype=torch.bool)
-        ctx = Context(programs, roles, chords[:, a:b], bars[:, a:b], pad)
-        yield n, a, b, (torch.from_numpy(win), torch.from_numpy(tgt), ctx)
-
-
-def _cells(grid: Grid, target: np.ndarray) -> np.ndarray:
-    """(rows, cols, K, 3) cell ids with the target cells masked."""
-    cells = np.stack([grid.pitch, grid.duration, grid.velocity], -1).astype(np.int64)
-    cells[target] = MASK
-    return cells
-
-
 def fill(
     net,
     grid: Grid,
@@ -199,22 +145,52 @@ def fill(
     temperature: float = 1.0,
     guidance: float = GUIDANCE,
 ) -> Grid:
-    """The grid with its `target` (rows, cols) cells sampled, window by window."""
+    """The grid with its `target` (rows, cols) cells sampled, window by window (each window
+    sees what the ones before it wrote). Rows keep the roles of the input's tracks: a track
+    being rewritten keeps its register and texture, an added one has none.
+
+    Sampling runs on one thread: batch-1 passes over 128 columns are too small to share,
+    extra threads only spin on a busy machine (25 times slower measured here), and the
+    output bytes then do not depend on the number of cores.
+    """
     import torch
 
-    from symbolic.models.diffusion import sample
+    from symbolic.models.diffusion import Context, sample
+    from symbolic.tokenize.grid import PAD_PROGRAM
 
-    cells = _cells(grid, target)
-    for n, a, b, window in _windows(net, grid, cells, target):
-        out = sample(
-            net,
-            *window,
-            steps=steps,
-            temperature=temperature,
-            guidance=guidance,
-            generator=torch.Generator().manual_seed(seed * 100_003 + n),
-        )[0].numpy()
-        cells[:, a:b] = out[:, : grid.rows].transpose(1, 0, 2, 3)
+    cfg = net.cfg
+    cells = np.stack([grid.pitch, grid.duration, grid.velocity], -1).astype(np.int64)
+    cells[target] = MASK
+    programs = torch.full((1, cfg.rows), PAD_PROGRAM)
+    programs[0, : grid.rows] = torch.from_numpy(grid.programs.astype(np.int64))
+    roles = torch.zeros(1, cfg.rows, dtype=torch.long)
+    roles[0, : grid.rows] = torch.from_numpy(row_roles(grid.pitch))
+    bars = torch.from_numpy(grid.bar_position())[None]
+    chords = torch.from_numpy(grid.chords.astype(np.int64))[None]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        for n, (a, b) in enumerate(windows(grid, cfg.width, cfg.width // 4)):
+            if not target[:, a:b].any():
+                continue
+            win = np.zeros((1, b - a, cfg.rows, cfg.slots, 3), np.int64)
+            win[0, :, : grid.rows] = cells[:, a:b].transpose(1, 0, 2, 3)
+            tgt = np.zeros((1, b - a, cfg.rows), bool)
+            tgt[0, :, : grid.rows] = target[:, a:b].T
+            pad = torch.zeros(1, b - a, dtype=torch.bool)
+            out = sample(
+                net,
+                torch.from_numpy(win),
+                torch.from_numpy(tgt),
+                Context(programs, roles, chords[:, a:b], bars[:, a:b], pad),
+                steps=steps,
+                temperature=temperature,
+                guidance=guidance,
+                generator=torch.Generator().manual_seed(seed * 100_003 + n),
+            )[0].numpy()
+            cells[:, a:b] = out[:, : grid.rows].transpose(1, 0, 2, 3)
+    finally:
+        torch.set_num_threads(threads)
     filled = replace(grid)
     keep = target[..., None]
     filled.pitch, filled.duration, filled.velocity = (
@@ -226,7 +202,7 @@ def fill(
 
 def progression(grid: Grid, first: int, last: int) -> str:
     """The chord row over bars `first`..`last` as text, "C G | Am F" (a chord is written where
-    it changes within its bar), for the user to read what was heard or given."""
+    it changes within its bar), for the user to read what was estimated or given."""
     bars = []
     stops = np.r_[grid.bar_starts[1:], grid.cols]
     for a, b in zip(grid.bar_starts[first : last + 1], stops[first : last + 1], strict=True):
@@ -294,11 +270,9 @@ def infill(
 
     net = load_net(resolve(model))
     t2 = time.perf_counter()
-    with _one_thread():
-        filled = fill(
-            net, grid, target, steps=steps, seed=seed, temperature=temperature, guidance=guidance
-        )
-    filled = grid_to_score(filled)
+    filled = grid_to_score(
+        fill(net, grid, target, steps=steps, seed=seed, temperature=temperature, guidance=guidance)
+    )
     t3 = time.perf_counter()
     result = _merge(score, filled, targets, len(rows), new, a * STEP, b * STEP)
     save_midi(result, out)
