@@ -1,0 +1,83 @@
+"""How far the infill command's default chords (template estimate per beat,
+`symbolic.tokenize.grid.estimate_chords`) can carry the POP909 piano benchmark: for each
+original piano onset, the share of the estimated chord's tones that are in the chord annotated
+in chord_midi.txt then (what a part made only of estimated chord tones would score), with the
+chords estimated from melody and bridge (what `symgen infill --tracks PIANO` hears) and from all
+three tracks.
+
+    python benchmarks/bench_chord_estimate.py [--songs 20] [--bars 32] [--split train] [--record]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import report  # noqa: E402
+
+from symbolic.data.sources import list_items, load_piece  # noqa: E402
+from symbolic.data.split import split_of  # noqa: E402
+from symbolic.eval.infill import chord_tones  # noqa: E402
+from symbolic.paths import data_root  # noqa: E402
+from symbolic.tokenize.grid import (  # noqa: E402
+    QUALITIES,
+    STEP,
+    chord_parts,
+    estimate_chords,
+    spec,
+)
+
+
+def ceiling(songs: int, bars: int, split: str) -> dict[str, tuple[float, int]]:
+    """{source of the estimate: (mean share of estimated tones in the annotated chord, onsets)}."""
+    root = data_root()
+    items = [
+        it for it in list_items("pop909", root) if split_of(f"pop909/{Path(it[0]).name}") == split
+    ][:songs]
+    sums: dict[str, list[float]] = {"melody+bridge": [0.0, 0], "all tracks": [0.0, 0]}
+    for item in items:
+        piece = load_piece("pop909", item, root)
+        score = piece.score.resample(480, min_dur=1)
+        score = score.clip(0, bars * 4 * 480, clip_end=True)
+        piano = [i for i, t in enumerate(score.tracks) if t.name == "PIANO"][0]
+        ticks = score.tracks[piano].notes.numpy()["time"]
+        seconds = score.to("second").tracks[piano].notes.numpy()["time"]
+        ann = piece.meta["chords"]
+        starts, ends = np.array([c[0] for c in ann]), np.array([c[1] for c in ann])
+        at = np.searchsorted(starts, seconds, side="right") - 1
+        heard = score.copy()
+        heard.tracks = [t for i, t in enumerate(score.tracks) if i != piano]
+        cols = score.end() // STEP + 1
+        for name, src in (("melody+bridge", heard), ("all tracks", score)):
+            roots, qualities = chord_parts(estimate_chords(src, cols=cols))
+            for i, tick, sec in zip(at, ticks, seconds, strict=True):
+                truth = chord_tones(ann[i][2]) if i >= 0 and sec < ends[i] else None
+                r, q = roots[tick // STEP], qualities[tick // STEP]
+                if truth is None or r < 0:
+                    continue
+                tones = [(r + k) % 12 for k in spec()["chord"]["qualities"][QUALITIES[q]]]
+                sums[name][0] += np.mean([t in truth for t in tones])
+                sums[name][1] += 1
+    return {k: (total / max(n, 1), int(n)) for k, (total, n) in sums.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--songs", type=int, default=20)
+    parser.add_argument("--bars", type=int, default=32)
+    parser.add_argument("--split", default="train", choices=["train", "val"])
+    parser.add_argument("--record", action="store_true", help="append to benchmarks/RESULTS.md")
+    args = parser.parse_args()
+    table = [["chords estimated from", "estimated tones in the annotated chord", "piano onsets"]]
+    for name, (share, n) in ceiling(args.songs, args.bars, args.split).items():
+        table.append([name, f"{share:.3f}", str(n)])
+    notes = f"{args.songs} POP909 {args.split} songs x {args.bars} bars."
+    report("Infill: template chord estimate against POP909 annotations", table, notes, args.record)
+
+
+if __name__ == "__main__":
+    main()
