@@ -32,12 +32,14 @@ from symusic import Note, Score, Track
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _results import report  # noqa: E402
 
+from symbolic.data.chords import annotated_ids  # noqa: E402
 from symbolic.data.sources import list_items, load_piece  # noqa: E402
 from symbolic.data.split import split_of  # noqa: E402
-from symbolic.eval.infill import chord_tones, harmonic_agreement, voice_leading  # noqa: E402
+from symbolic.eval.infill import harmonic_agreement, voice_leading  # noqa: E402
 from symbolic.paths import data_root  # noqa: E402
 from symbolic.score import load  # noqa: E402
 from symbolic.tasks.infill import infill  # noqa: E402
+from symbolic.tokenize.grid import NO_CHORD, chord_name  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -121,25 +123,10 @@ def _chord_text(score: Score, chords: list[tuple[float, float, str]], bars: int)
     """The annotated chords (seconds, label) as `--chords` text, one chord per beat:
     "C C G G | Am Am F F | ..."; labels the grid cannot write become N."""
     sig = score.time_signatures[0]
-    beat = score.tpq * 4 // sig.denominator
-    ticks = np.arange(bars * sig.numerator) * beat
-    probe = score.copy()
-    probe.tracks = [Track()]
-    probe.tracks[0].notes = Note.from_numpy(
-        time=ticks.astype(np.int32),
-        duration=np.ones_like(ticks, np.int32),
-        pitch=np.full(len(ticks), 60, np.int8),
-        velocity=np.full(len(ticks), 64, np.int8),
-    )
-    seconds = np.sort(probe.to("second").tracks[0].notes.numpy()["time"])
-    starts = np.array([c[0] for c in chords])
-    labels = []
-    for t in seconds:
-        i = int(np.searchsorted(starts, t, side="right")) - 1
-        label = chords[i][2] if i >= 0 and t < chords[i][1] else "N"
-        labels.append(label if chord_tones(label) is not None else "N")
-    per_bar = np.array(labels).reshape(bars, sig.numerator)
-    return " | ".join(" ".join(bar) for bar in per_bar)
+    ticks = np.arange(bars * sig.numerator) * (score.tpq * 4 // sig.denominator)
+    ids = annotated_ids(score, chords, ticks)
+    per_bar = np.array([chord_name(i) if i >= NO_CHORD else "N" for i in ids])
+    return " | ".join(" ".join(bar) for bar in per_bar.reshape(bars, sig.numerator))
 
 
 def chorales(count: int, steps: int, tmp: Path) -> list[list[str]]:

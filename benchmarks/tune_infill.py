@@ -1,7 +1,7 @@
-"""Pick `symgen infill`'s sampling defaults (temperature, guidance) away from the validation
-songs: POP909 PIANO regenerated given MELODY and BRIDGE on training songs (the model has seen
-them, so the absolute figures flatter it; only the comparison between settings is read), the
-same harmonic agreement and onset count as `bench_infill.py`.
+"""Pick `symgen infill`'s sampling defaults (temperature, guidance, harmonic prior weight)
+away from the validation songs: POP909 PIANO regenerated given MELODY and BRIDGE on training
+songs (the models have seen them, so the absolute figures flatter them; only the comparison
+between settings is read), the same harmonic agreement and onset count as `bench_infill.py`.
 
     python benchmarks/tune_infill.py [--songs 4] [--bars 16] [--record]
 """
@@ -25,6 +25,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=32, help="sampling steps")
     parser.add_argument("--temperatures", default="0.8,1.0", help="comma list")
     parser.add_argument("--guidances", default="0,1", help="comma list")
+    parser.add_argument("--harmonies", default="1", help="comma list: harmonic prior weights")
     parser.add_argument("--model", default="infill", help="a shipped model name or folder")
     parser.add_argument("--record", action="store_true", help="append to benchmarks/RESULTS.md")
     args = parser.parse_args()
@@ -32,19 +33,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for temperature in (float(t) for t in args.temperatures.split(",")):
             for guidance in (float(g) for g in args.guidances.split(",")):
-                rows = pop909(
-                    args.songs, args.bars, args.steps, Path(folder), split="train",
-                    model=args.model, temperature=temperature, guidance=guidance,
-                )  # fmt: skip
-                estimated, given, original = rows[1], rows[2], rows[3]
-                table.append(
-                    [
-                        f"temperature {temperature}, guidance {guidance}",
-                        f"{estimated[1]} / {given[1]}",
-                        f"{estimated[2].split()[0]} / {original[2].split()[0]}",
-                    ]
-                )
-                print(table[-1], flush=True)
+                for harmony in (float(h) for h in args.harmonies.split(",")):
+                    rows = pop909(
+                        args.songs, args.bars, args.steps, Path(folder), split="train",
+                        model=args.model, temperature=temperature, guidance=guidance,
+                        harmony=harmony,
+                    )  # fmt: skip
+                    estimated, given, original = rows[1], rows[2], rows[3]
+                    table.append(
+                        [
+                            f"temperature {temperature}, guidance {guidance}, harmony {harmony}",
+                            f"{estimated[1]} / {given[1]}",
+                            f"{estimated[2].split()[0]} / {original[2].split()[0]}",
+                        ]
+                    )
+                    print(table[-1], flush=True)
     notes = (
         f"Model {args.model}, {args.steps} steps, seed 0, {args.songs} POP909 training songs x "
         f"{args.bars} bars (original piano agreement on them: {original[1]})."

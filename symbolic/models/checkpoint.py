@@ -115,3 +115,36 @@ def write_card(folder: Path, card: dict, parameters: int) -> dict:
     lines += [f"- **{k}**: {v}" for k, v in card.items() if k not in ("name", "description")]
     (folder / "README.md").write_text("\n".join(lines) + "\n")
     return card
+
+
+def save_net(net, folder: str | Path, card: dict, model_type: str) -> Path:
+    """A network that is not a language model (its `cfg` a dataclass) as a shipped folder:
+    config.json (with `model_type`), bf16 model.safetensors, card.json and README.md."""
+    from dataclasses import asdict
+
+    import torch
+    from safetensors.torch import save_file
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    config = {"model_type": model_type, **asdict(net.cfg)}
+    (folder / "config.json").write_text(json.dumps(config, indent=1) + "\n")
+    weights = {k: v.detach().to(torch.bfloat16).contiguous() for k, v in net.state_dict().items()}
+    save_file(weights, str(folder / "model.safetensors"))
+    write_card(folder, card, sum(p.numel() for p in net.parameters()))
+    return folder
+
+
+def load_net(folder: str | Path, build, *, strict: bool = True):
+    """The network of a `save_net` folder: `build(config dict)` makes it, the weights load in
+    float32 (with `strict=False` parameters the folder lacks keep their initial values), and
+    it comes back in eval mode."""
+    from safetensors.torch import load_file
+
+    folder = Path(folder)
+    config = json.loads((folder / "config.json").read_text())
+    config.pop("model_type", None)
+    net = build(config)
+    weights = {k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()}
+    net.load_state_dict(weights, strict=strict)
+    return net.eval()

@@ -27,9 +27,8 @@ step (MaskGIT order), with optional classifier-free guidance on the condition tr
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import torch
@@ -279,6 +278,15 @@ def _draw(logits: list[torch.Tensor], temp: float, gen) -> tuple[torch.Tensor, t
     return canonical(torch.stack(out, -1)), conf
 
 
+def _lean(pitch: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """Pitch logits (..., ids) with `bias` added to the pitch ids and renormalised among them:
+    which pitch changes, how likely a note is at all (against a rest) does not."""
+    is_pitch = torch.arange(pitch.shape[-1]) >= PITCH_OFFSET
+    leaned = pitch + bias
+    shift = leaned[..., is_pitch].logsumexp(-1) - pitch[..., is_pitch].logsumexp(-1)
+    return torch.where(is_pitch, leaned - shift[..., None], pitch)
+
+
 def cell_flags(programs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """(B, C, R) flags: target cells, condition cells, and rows with no track."""
     flags = torch.where(target, TARGET, CONDITION)
@@ -296,6 +304,7 @@ def sample(
     temperature: float = 1.0,
     guidance: float = 0.0,
     noise: float = NOISE,
+    tones: torch.Tensor | None = None,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """Fill the masked cells of `target` (B, C, R) in `steps` steps; other cells stay as given.
@@ -307,11 +316,18 @@ def sample(
     cell), pure random order ignores what the model is sure of. `guidance` > 0 mixes in the
     prediction without the condition tracks (classifier-free guidance: rows with no target
     cell are dropped, as in training's track dropout, and the chords are left out).
+    `tones` (B, C, 12), when given, is added to the pitch logits of pitched rows by pitch
+    class: a harmonic prior per column, such as the log-probability that a pitch class
+    belongs to the chord there when the chord itself is uncertain.
     """
     gen = generator or torch.Generator().manual_seed(0)
     flags = cell_flags(ctx.programs, target)
     masked = target & (cells[..., 0] == MASK).all(-1)
     cells = cells.clone()
+    if tones is not None:  # (B, C, R, pitch ids): 0 on drum rows and for non-pitch ids
+        pitched = (ctx.programs != DRUM_PROGRAM)[:, None, :, None]
+        by_id = torch.cat([tones, torch.zeros_like(tones[..., :1])], -1)[..., net.pc_of]
+        tone_bias = (by_id[:, :, None] * pitched).float()
     if guidance > 0:
         free = ~target.any(1) | (ctx.programs == PAD_PROGRAM)  # (B, R) rows to drop
         u_ctx = replace(
@@ -321,18 +337,29 @@ def sample(
             chords=torch.zeros_like(ctx.chords),
         )
         u_flags = flags.masked_fill(free[:, None], ABSENT)
+        both_ctx = Context(
+            *(torch.cat([getattr(ctx, f.name), getattr(u_ctx, f.name)]) for f in fields(Context))
+        )
     for step in range(steps):
         left = masked.flatten(1).sum(1)
         if int(left.max()) == 0:
             break
-        logits, _ = net.predict(cells, flags, ctx, masked)
-        if guidance > 0:
+        if guidance > 0:  # both predictions in one batch: half the passes' overhead
             u_cells = cells.masked_fill(free[:, None, :, None, None], EMPTY)
-            uncond, _ = net.predict(u_cells, u_flags, u_ctx, masked)
+            both, _ = net.predict(
+                torch.cat([cells, u_cells]),
+                torch.cat([flags, u_flags]),
+                both_ctx,
+                torch.cat([masked, masked]),
+            )
             logits = [
                 (1 + guidance) * a.log_softmax(-1) - guidance * u.log_softmax(-1)
-                for a, u in zip(logits, uncond, strict=True)
+                for a, u in (lg.chunk(2) for lg in both)
             ]
+        else:
+            logits, _ = net.predict(cells, flags, ctx, masked)
+        if tones is not None:
+            logits[0] = _lean(logits[0], tone_bias.expand(*masked.shape, -1)[masked][:, None])
         drawn, conf = _draw(logits, temperature, gen)
         take = torch.ceil(left / (steps - step)).long()  # (B,)
         if noise > 0:  # MaskGIT: Gumbel noise on the confidence, annealed to none
@@ -380,30 +407,15 @@ def stepwise_nll(
 
 def save(net: GridDenoiser, folder: str | Path, card: dict) -> Path:
     """Write config.json, bf16 model.safetensors, card.json and README.md."""
-    from safetensors.torch import save_file
+    from symbolic.models.checkpoint import save_net
 
-    from symbolic.models.checkpoint import write_card
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    config = {"model_type": "symgen-grid-diffusion", **asdict(net.cfg)}
-    (folder / "config.json").write_text(json.dumps(config, indent=1) + "\n")
-    weights = {k: v.detach().to(torch.bfloat16).contiguous() for k, v in net.state_dict().items()}
-    save_file(weights, str(folder / "model.safetensors"))
-    write_card(folder, card, sum(p.numel() for p in net.parameters()))
-    return folder
+    return save_net(net, folder, card, "symgen-grid-diffusion")
 
 
 def load(folder: str | Path, *, strict: bool = True) -> GridDenoiser:
     """A shipped or trained denoiser folder → the network in float32, eval mode. With
     `strict=False` weights of an older network warm-start a newer one: parameters the folder
     lacks keep their initial values."""
-    from safetensors.torch import load_file
+    from symbolic.models.checkpoint import load_net
 
-    folder = Path(folder)
-    config = json.loads((folder / "config.json").read_text())
-    config.pop("model_type", None)
-    net = GridDenoiser(DiffusionConfig(**config))
-    weights = {k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()}
-    net.load_state_dict(weights, strict=strict)
-    return net.eval()
+    return load_net(folder, lambda c: GridDenoiser(DiffusionConfig(**c)), strict=strict)

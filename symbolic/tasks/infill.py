@@ -3,7 +3,8 @@ diffusion model (`symbolic.models.diffusion`).
 
 condition → tokens → sample → score: the file's tracks become grid rows (the chosen ones
 masked over the chosen bars, new ones empty and masked), the chord row is the user's
-`--chords` or else estimated per beat from the tracks kept (the JSON reports it), the model
+`--chords` or else the chord recogniser's (`symbolic.models.chords`), one per beat, of the
+tracks kept (the JSON reports it), the model
 fills the masked cells window by window (each window starts on a bar and keeps what the one
 before it wrote), and only the masked cells come back as notes. Everything else is copied
 from the input as it is: other tracks, the chosen tracks outside the bars, tracks beyond the
@@ -30,7 +31,6 @@ from symbolic.tokenize.grid import (
     Grid,
     GridTrack,
     chord_name,
-    estimate_chords,
     grid_to_score,
     parse_chords,
     row_roles,
@@ -43,6 +43,10 @@ DEFAULT_MODEL = "infill"
 # weight 1 agrees with the chords best but writes 1.5-3 times the original note count; 0.5
 # keeps the count near the original's (567 vs 635 onsets) at a little less agreement.
 GUIDANCE = 0.5
+# Weight of the harmonic prior when the chords are recognised rather than given: pitch logits
+# gain HARMONY * log(p + 0.05), p the recogniser's probability that the pitch class is in the
+# chord, so an uncertain beat leans on the tones its likely chords share.
+HARMONY = 1.0
 DRUM_WORDS = ("drums", "drum", "drum kit", "drumkit", "percussion", "kit")
 
 
@@ -144,10 +148,12 @@ def fill(
     seed: int,
     temperature: float = 1.0,
     guidance: float = GUIDANCE,
+    tones: np.ndarray | None = None,
 ) -> Grid:
     """The grid with its `target` (rows, cols) cells sampled, window by window (each window
     sees what the ones before it wrote). Rows keep the roles of the input's tracks: a track
-    being rewritten keeps its register and texture, an added one has none.
+    being rewritten keeps its register and texture, an added one has none. `tones` (cols, 12)
+    is a harmonic prior on the pitch logits (`symbolic.models.diffusion.sample`).
 
     Sampling runs on one thread: batch-1 passes over 128 columns are too small to share,
     extra threads only spin on a busy machine (25 times slower measured here), and the
@@ -186,6 +192,7 @@ def fill(
                 steps=steps,
                 temperature=temperature,
                 guidance=guidance,
+                tones=None if tones is None else torch.from_numpy(tones[None, a:b]),
                 generator=torch.Generator().manual_seed(seed * 100_003 + n),
             )[0].numpy()
             cells[:, a:b] = out[:, : grid.rows].transpose(1, 0, 2, 3)
@@ -224,6 +231,7 @@ def infill(
     seed: int = 0,
     temperature: float = 1.0,
     guidance: float = GUIDANCE,
+    harmony: float = HARMONY,
     model: str = DEFAULT_MODEL,
 ) -> dict:
     """Regenerate `tracks`, add the instruments in `add`, over `bars` (default the whole song);
@@ -258,12 +266,16 @@ def infill(
     target = np.zeros((grid.rows, grid.cols), bool)
     write_rows = [*range(len(targets)), *range(len(rows), grid.rows)]
     target[write_rows, a:b] = True
+    tones = None
     if chords:
         grid.chords = parse_chords(chords, grid, first_bar=first, last_bar=last)
     elif len(rows) > len(targets):  # the harmony of the tracks the model hears
+        from symbolic.models.chords import recognize_chords
+
         heard = score.copy()
         heard.tracks = [score.tracks[i] for i in rows[len(targets) :]]
-        grid.chords = estimate_chords(heard, cols=grid.cols)
+        grid.chords, in_chord = recognize_chords(heard, grid.cols)
+        tones = (harmony * np.log(in_chord + 0.05)).astype(np.float32) if harmony else None
     t1 = time.perf_counter()
     from symbolic.models.checkpoint import resolve
     from symbolic.models.diffusion import load as load_net
@@ -271,7 +283,16 @@ def infill(
     net = load_net(resolve(model))
     t2 = time.perf_counter()
     filled = grid_to_score(
-        fill(net, grid, target, steps=steps, seed=seed, temperature=temperature, guidance=guidance)
+        fill(
+            net,
+            grid,
+            target,
+            steps=steps,
+            seed=seed,
+            temperature=temperature,
+            guidance=guidance,
+            tones=tones,
+        )
     )
     t3 = time.perf_counter()
     result = _merge(score, filled, targets, len(rows), new, a * STEP, b * STEP)
@@ -298,6 +319,7 @@ def infill(
         "chords": chords,
         "chords_used": used,
         "guidance": guidance,
+        "harmony": harmony if tones is not None else 0.0,
         "notes": notes,
         "timings": {
             "prepare": round(t1 - t0, 3),

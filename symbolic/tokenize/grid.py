@@ -262,7 +262,7 @@ def chord_segments(score: Score, cols: int, per: str) -> np.ndarray:
     return seg[seg < max(cols, 1)]
 
 
-def _end_col(score: Score) -> int:
+def end_col(score: Score) -> int:
     """Columns up to the first bar line at or after the last note end (at least one bar)."""
     ends = [int(_snap(np.int64(t.end()))) // STEP for t in score.tracks if t.note_num() > 0]
     last = max(ends, default=0)
@@ -301,7 +301,7 @@ def score_to_grid(
         if len(rows) > max_rows:
             raise SymgenError(f"{len(rows)} tracks chosen, the model has {max_rows} rows")
     skipped = [i for i in with_notes if i not in rows]
-    cols = _end_col(score)
+    cols = end_col(score)
     k = MAX_POLYPHONY
     shape = (len(rows), cols, k)
     pitch = np.zeros(shape, np.int16)
@@ -445,6 +445,11 @@ _ALL_TEMPLATES = np.stack(
 )
 
 
+def chord_templates() -> np.ndarray:
+    """(96, 12) 0/1 pitch classes of chord ids 3..98 (row `id - 3`)."""
+    return _ALL_TEMPLATES.copy()
+
+
 def chord_id(root: int, quality: str | int) -> int:
     """The chord row id of a root pitch class and a quality (name or index)."""
     q = QUALITIES.index(quality) if isinstance(quality, str) else int(quality)
@@ -471,6 +476,41 @@ def chord_parts(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(is_chord, root, -1), np.where(is_chord, q, -1)
 
 
+def segment_pitches(
+    score: Score, cols: int, seg: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per segment (start columns `seg`): how many 16ths each pitch class sounds (n, 12), how
+    many notes of each pitch class start (n, 12), and the lowest and highest sounding MIDI
+    pitch (n,) (128 and -1 where silent). Drums are left out; notes are snapped to 16ths."""
+    n_seg = len(seg)
+    hist = np.zeros((n_seg, 12))
+    onsets = np.zeros((n_seg, 12))
+    low = np.full(n_seg, 128)
+    high = np.full(n_seg, -1)
+    for track in score.tracks:
+        if track.is_drum or track.note_num() == 0:
+            continue
+        n = _note_arrays(track)
+        on = _snap(n["time"]) // STEP
+        length = np.maximum(_snap(n["time"] + n["duration"]) // STEP - on, 1)
+        first = on < cols
+        np.add.at(
+            onsets, (np.searchsorted(seg, on[first], side="right") - 1, n["pitch"][first] % 12), 1.0
+        )
+        total = int(length.sum())
+        col = (
+            np.repeat(on, length) + np.arange(total) - np.repeat(np.cumsum(length) - length, length)
+        )
+        pitch = np.repeat(n["pitch"], length)
+        inside = col < cols
+        col, pitch = col[inside], pitch[inside]
+        s = np.searchsorted(seg, col, side="right") - 1
+        np.add.at(hist, (s, pitch % 12), 1.0)
+        np.minimum.at(low, s, pitch)
+        np.maximum.at(high, s, pitch)
+    return hist, onsets, low, high
+
+
 def estimate_chords(score: Score, per: str = "beat", *, cols: int | None = None) -> np.ndarray:
     """(cols,) chord ids estimated per beat / half bar / bar by template matching.
 
@@ -482,27 +522,10 @@ def estimate_chords(score: Score, per: str = "beat", *, cols: int | None = None)
     """
     cfg = spec()["chord"]["estimate"]
     score = score.resample(TPQ, min_dur=0) if score.tpq != TPQ else score
-    cols = _end_col(score) if cols is None else cols
+    cols = end_col(score) if cols is None else cols
     seg = chord_segments(score, cols, per)
     n_seg = len(seg)
-    hist = np.zeros((n_seg, 12))
-    bass = np.full(n_seg, 128)
-    for track in score.tracks:
-        if track.is_drum or track.note_num() == 0:
-            continue
-        n = _note_arrays(track)
-        on = _snap(n["time"]) // STEP
-        length = np.maximum(_snap(n["time"] + n["duration"]) // STEP - on, 1)
-        total = int(length.sum())
-        col = (
-            np.repeat(on, length) + np.arange(total) - np.repeat(np.cumsum(length) - length, length)
-        )
-        pitch = np.repeat(n["pitch"], length)
-        inside = col < cols
-        col, pitch = col[inside], pitch[inside]
-        s = np.searchsorted(seg, col, side="right") - 1
-        np.add.at(hist, (s, pitch % 12), 1.0)
-        np.minimum.at(bass, s, pitch)
+    hist, _, bass, _ = segment_pitches(score, cols, seg)
     mass = hist.sum(axis=1)
     sounding = mass > cfg["min_weight"]
     h = hist / np.maximum(mass, 1e-9)[:, None]
@@ -520,10 +543,41 @@ def estimate_chords(score: Score, per: str = "beat", *, cols: int | None = None)
         h /= h.sum(axis=1, keepdims=True).clip(1e-9)
     scores = h @ _ALL_TEMPLATES.T - cfg["tone_penalty"] * _ALL_TEMPLATES.sum(axis=1)
     ids = np.where(sounding, CHORD_OFFSET + scores.argmax(axis=1), NO_CHORD).astype(np.int16)
-    out = np.full(cols, NO_CHORD, np.int16)
-    lengths = np.diff(np.r_[seg, cols])
-    out[: lengths.sum()] = np.repeat(ids, lengths)
-    return out
+    return spread(ids, seg, cols)
+
+
+def spread(values: np.ndarray, seg: np.ndarray, cols: int) -> np.ndarray:
+    """(cols, ...) the per-segment `values` repeated over each segment's columns."""
+    return np.repeat(values, np.diff(np.r_[seg, cols]), axis=0)
+
+
+# Beats in a bar told apart by the chord features (later beats share the last one).
+FEATURE_BEATS = 8
+CHORD_FEATURES = 4 * 12 + FEATURE_BEATS + 1
+
+
+def chord_features(score: Score, cols: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Beat start columns (n,) and what a chord recogniser reads of each beat (n, 57) float32:
+    the sounding-time and onset pitch-class shares, the lowest and highest pitch class
+    (one-hot), the beat's place in its bar (one-hot, the 8th and later together) and a
+    silence flag. The four 12-wide blocks come first, so transposing rolls each of them."""
+    score = score.resample(TPQ, min_dur=0) if score.tpq != TPQ else score
+    cols = end_col(score) if cols is None else cols
+    seg = chord_segments(score, cols, "beat")
+    hist, onsets, low, high = segment_pitches(score, cols, seg)
+    n = len(seg)
+    feats = np.zeros((n, CHORD_FEATURES), np.float32)
+    feats[:, :12] = hist / np.maximum(hist.sum(1, keepdims=True), 1e-9)
+    feats[:, 12:24] = onsets / np.maximum(onsets.sum(1, keepdims=True), 1e-9)
+    sounding = low < 128
+    rows = np.flatnonzero(sounding)
+    feats[rows, 24 + low[rows] % 12] = 1.0
+    feats[rows, 36 + high[rows] % 12] = 1.0
+    bar = np.searchsorted(bar_starts(score, cols), seg, side="right") - 1
+    beat = np.arange(n) - np.searchsorted(bar, bar)
+    feats[np.arange(n), 48 + np.minimum(beat, FEATURE_BEATS - 1)] = 1.0
+    feats[:, -1] = ~sounding
+    return seg, feats
 
 
 _CHORD_RE = re.compile(r"^([A-Ga-g])([#b♯♭]*)(?::)?([^/]*)(?:/.*)?$")

@@ -4,7 +4,8 @@ Any Lightning setting is an override (`--trainer.devices 4 --trainer.strategy dd
 resumes from `last.ckpt` in its checkpoint folder when one exists. When fitting ends, the
 model is exported as a shipped folder (`--export DIR`) with its validation loss in the card.
 The recipe's `task` picks the module and data: `lm` (default, the REMI/ABC language models)
-or `infill` (the grid diffusion model of `symbolic.train.infill`).
+`infill` (the grid diffusion model of `symbolic.train.infill`) or `chords` (the chord
+recogniser of `symbolic.train.chords`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import yaml
 from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
 
-TASKS = ("lm", "infill")
+TASKS = ("lm", "infill", "chords")
 
 
 class TrainCLI(LightningCLI):
@@ -38,6 +39,10 @@ def _classes(task: str) -> tuple[type, type]:
         from symbolic.train.infill import GridDataModule, InfillModule
 
         return InfillModule, GridDataModule
+    if task == "chords":
+        from symbolic.train.chords import ChordDataModule, ChordModule
+
+        return ChordModule, ChordDataModule
     from symbolic.train.data import ShardDataModule
     from symbolic.train.module import LMModule
 
@@ -72,10 +77,10 @@ def run(args: list[str]) -> None:
 
         results = cli.trainer.validate(cli.model, cli.datamodule, verbose=False)
         metrics = results[0] if results and results[0] else {}
-        if cfg.task == "infill":
-            build = cli.datamodule.build_info()
-            card = cli.model.export(cfg.export, cfg.card, metrics, build)
-            print(f"exported to {cfg.export}: validation loss {card['val_loss_per_masked_cell']}")
+        if cfg.task in ("infill", "chords"):
+            card = cli.model.export(cfg.export, cfg.card, metrics, cli.datamodule.build_info())
+            loss = card.get("val_loss_per_masked_cell", card.get("val_loss"))
+            print(f"exported to {cfg.export}: validation loss {loss}")
             return
         tok = cli.datamodule.tokenizer()
         build = json.loads((Path(cli.datamodule.path) / "build.json").read_text())
