@@ -29,7 +29,13 @@ def main() -> None:
     parser.add_argument("--model", default="infill", help="a shipped model name or folder")
     parser.add_argument("--record", action="store_true", help="append to benchmarks/RESULTS.md")
     args = parser.parse_args()
-    table = [["setting", "agreement (estimated / given chords)", "onsets (estimated / original)"]]
+    table = [
+        [
+            "setting",
+            "agreement (default / --reharmonize / given chords)",
+            "onsets (default / original)",
+        ]
+    ]
     with tempfile.TemporaryDirectory() as folder:
         for temperature in (float(t) for t in args.temperatures.split(",")):
             for guidance in (float(g) for g in args.guidances.split(",")):
@@ -39,12 +45,12 @@ def main() -> None:
                         model=args.model, temperature=temperature, guidance=guidance,
                         harmony=harmony,
                     )  # fmt: skip
-                    estimated, given, original = rows[1], rows[2], rows[3]
+                    default, alone, given, original = rows[1:5]
                     table.append(
                         [
                             f"temperature {temperature}, guidance {guidance}, harmony {harmony}",
-                            f"{estimated[1]} / {given[1]}",
-                            f"{estimated[2].split()[0]} / {original[2].split()[0]}",
+                            f"{default[1]} / {alone[1]} / {given[1]}",
+                            f"{default[2].split()[0]} / {original[2].split()[0]}",
                         ]
                     )
                     print(table[-1], flush=True)

@@ -148,6 +148,9 @@ def cmd_lyric2melody(args: argparse.Namespace) -> None:
 def cmd_infill(args: argparse.Namespace) -> None:
     from symbolic.tasks.infill import infill
 
+    tuned = {
+        k: getattr(args, k) for k in ("temperature", "guidance") if getattr(args, k) is not None
+    }
     result = infill(
         args.file,
         args.tracks,
@@ -157,9 +160,9 @@ def cmd_infill(args: argparse.Namespace) -> None:
         out=args.out,
         steps=args.steps,
         seed=args.seed,
-        temperature=args.temperature,
-        guidance=args.guidance,
+        reharmonize=args.reharmonize,
         model=args.model,
+        **tuned,
     )
     if not args.json:
         for note in result["notes"]:
@@ -213,15 +216,18 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--chords",
         help='force the harmony: "C G Am F" (a chord per bar, repeated; "C G | Am F" two per '
-        "bar); default: estimated from the other tracks",
+        "bar); default: recognised per beat from all tracks, so rewritten ones keep theirs",
+    )
+    sp.add_argument(
+        "--reharmonize",
+        action="store_true",
+        help="chords from the other tracks only: the rewritten tracks may change them",
     )
     sp.add_argument("-o", "--out", type=Path, help="output .mid (default: IN-infill.mid)")
     sp.add_argument("--steps", type=int, default=32, help="diffusion steps (default 32)")
     sp.add_argument("--seed", type=int, default=0, help="same inputs and seed, same bytes")
-    sp.add_argument("--temperature", type=float, default=1.0)
-    sp.add_argument(
-        "--guidance", type=float, default=0.5, help="classifier-free guidance weight (default 0.5)"
-    )
+    sp.add_argument("--temperature", type=float, help="sampling temperature (default 0.8)")
+    sp.add_argument("--guidance", type=float, help="classifier-free guidance weight (default 1)")
     sp.add_argument("--model", default="infill", help="a shipped model name or folder")
     sp.add_argument("--json", action="store_true", help="print one JSON object")
 

@@ -114,29 +114,34 @@ def _only(score: Score, name: str) -> Score:
 
 @pytest.mark.skipif(not (data_root() / "pop909").exists(), reason="POP909 is not in the data root")
 def test_recogniser_beats_the_template_on_pop909_validation_songs() -> None:
-    """Chords from melody and bridge, against the hand annotations of held-out songs."""
+    """Chord roots against the hand annotations of held-out songs, heard from melody and
+    bridge (hard: a tune leaves much of the harmony open) and from all three tracks."""
     root = data_root()
     items = [
         i for i in list_items("pop909", root) if split_of(f"pop909/{Path(i[0]).name}") == "val"
     ]
-    right = {"template": 0, "recogniser": 0}
+    right: dict[tuple[str, int], int] = {}
     total = 0
     for item in items[:4]:
         piece = load_piece("pop909", item, root)
-        heard = piece.score.copy()
-        heard.tracks = [t for t in heard.tracks if t.name in ("MELODY", "BRIDGE")]
         cols = piece.score.end() // STEP + 1
-        seg, _ = chord_features(heard, cols)
+        seg, _ = chord_features(piece.score, cols)
         truth = annotated_ids(piece.score, piece.meta["chords"], seg * STEP + 2 * STEP)
         scored = truth > NO_CHORD
         total += int(scored.sum())
-        for name, row in (
-            ("template", estimate_chords(heard, cols=cols)),
-            ("recogniser", recognize_chords(heard, cols)[0]),
-        ):
-            right[name] += int((chord_parts(row[seg])[0] == chord_parts(truth)[0])[scored].sum())
-    assert right["recogniser"] / total > right["template"] / total + 0.1, (right, total)
-    assert right["recogniser"] / total > 0.6, (right, total)
+        for names in (("MELODY", "BRIDGE"), ("MELODY", "BRIDGE", "PIANO")):
+            heard = piece.score.copy()
+            heard.tracks = [t for t in heard.tracks if t.name in names]
+            for name, row in (
+                ("template", estimate_chords(heard, cols=cols)),
+                ("recogniser", recognize_chords(heard, cols)[0]),
+            ):
+                same = chord_parts(row[seg])[0] == chord_parts(truth)[0]
+                right[name, len(names)] = right.get((name, len(names)), 0) + int(same[scored].sum())
+    share = {k: v / total for k, v in right.items()}
+    assert share["recogniser", 2] > share["template", 2] + 0.1, share
+    assert share["recogniser", 3] > share["template", 3] + 0.05, share
+    assert share["recogniser", 3] > 0.8, share
 
 
 def test_recipe_trains_and_exports(tmp_path: Path) -> None:

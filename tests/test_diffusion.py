@@ -102,6 +102,32 @@ def test_chord_interval_table_on_pitched_rows_only() -> None:
     assert not raised[1].any() and not raised[3].any()  # drums; no chord given
 
 
+def test_tone_prior_moves_pitches_not_note_density() -> None:
+    """A harmonic prior that all but forbids every pitch class but C and G: the pitched rows'
+    new notes are Cs and Gs, the drum row's keys are as without it, and the number of notes
+    written stays near what it is without the prior (the prior is renormalised over pitches)."""
+    cells, ctx = _batch(2)
+    target = torch.zeros(cells.shape[:3], dtype=torch.bool)
+    target[:, :, [0, 2, 5]] = True  # piano, drums, piano
+    given = cells.masked_fill(target[..., None, None], MASK)
+    tones = torch.full((1, TINY.width, 12), -30.0)
+    tones[..., [0, 7]] = 0.0
+    gen = lambda: torch.Generator().manual_seed(3)  # noqa: E731
+    plain = sample(_net(), given, target, ctx, steps=4, generator=gen())
+    leaned = sample(_net(), given, target, ctx, steps=4, tones=tones, generator=gen())
+    notes = lambda out, row: out[0, :, row, :, 0][out[0, :, row, :, 0] >= PITCH_OFFSET]  # noqa: E731
+    for row in (0, 5):
+        pcs = (notes(leaned, row) - PITCH_OFFSET) % 12
+        assert len(pcs) and torch.isin(pcs, torch.tensor([0, 7])).all()
+        assert not torch.isin((notes(plain, row) - PITCH_OFFSET) % 12, torch.tensor([0, 7])).all()
+    count = lambda out: sum(len(notes(out, r)) for r in (0, 5))  # noqa: E731
+    assert abs(count(leaned) - count(plain)) <= 0.35 * count(plain)
+    assert (
+        len(notes(leaned, 2)) > 0
+        and not torch.isin((notes(leaned, 2) - PITCH_OFFSET) % 12, torch.tensor([0, 7])).all()
+    )
+
+
 def test_older_weights_warm_start(tmp_path: Path) -> None:
     net = _net()
     with torch.no_grad():

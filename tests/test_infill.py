@@ -109,6 +109,7 @@ def test_nottingham_add_bass_and_drums(tmp_path: Path) -> None:
     out = tmp_path / "out.mid"
     result = infill(NOTT, add="bass,drums", chords="G D7", out=out, steps=4)
     assert result["added"] == ["Bass", "Drums"]
+    assert result["harmony"] == 0.0  # given chords: no recogniser, no harmonic prior
     after = _check_untouched(NOTT, out, set(), added=2)
     bass, drums = after.tracks[-2], after.tracks[-1]
     assert (bass.name, bass.program, bass.is_drum) == ("Bass", 33, False)
@@ -139,9 +140,21 @@ def test_more_tracks_than_rows(tmp_path: Path) -> None:
     result = infill(src, "Part 10", out=out, steps=4)
     beyond = [n for n in result["notes"] if "beyond the model's 8 rows" in n]
     assert len(beyond) == 3  # three tracks beyond the 8 rows, kept as they are
-    assert any(n.startswith("chords estimated") for n in result["notes"])
+    assert any(n.startswith("chords recognised from all tracks") for n in result["notes"])
+    assert result["harmony"] > 0  # the recogniser's tone probabilities lean the pitches
     assert len(result["chords_used"].split(" | ")) == 24 * 480 // 1440  # one entry per bar
     _check_untouched(src, out, {10})
+
+
+def test_chords_kept_from_the_rewritten_tracks_unless_reharmonized(tmp_path: Path) -> None:
+    src = _chorale(tmp_path)
+    kept = infill(src, "alto,tenor", out=tmp_path / "kept.mid", steps=2)
+    free = infill(src, "alto,tenor", out=tmp_path / "free.mid", steps=2, reharmonize=True)
+    assert kept["chords_from"] == ["Soprano", "Alto", "Tenor", "Bass"]
+    assert free["chords_from"] == ["Soprano", "Bass"]
+    assert any("from all tracks" in n for n in kept["notes"])
+    assert any("from the other tracks" in n for n in free["notes"])
+    assert kept["chords_used"] != free["chords_used"]
 
 
 def test_same_seed_same_bytes(tmp_path: Path) -> None:

@@ -86,18 +86,21 @@ def annotated_ids(
 ) -> np.ndarray:
     """Chord row ids of annotated chords (start s, end s, label) at sorted tick positions:
     N between chords, -1 (not scored) for labels the grid's qualities cannot write."""
+    if not chords:
+        return np.full(len(ticks), NO_CHORD, np.int64)
     seconds = seconds_at(score, ticks)
-    starts = np.array([c[0] for c in chords]) if chords else np.zeros(0)
-    ends = np.array([c[1] for c in chords]) if chords else np.zeros(0)
-    at = np.searchsorted(starts, seconds, side="right") - 1
-    out = np.full(len(ticks), NO_CHORD, np.int64)
-    for j, (i, t) in enumerate(zip(at, seconds, strict=True)):
-        if i >= 0 and t < ends[i]:
-            try:
-                out[j] = parse_chord(chords[i][2])
-            except SymgenError:
-                out[j] = -1
-    return out
+    starts, ends = (np.array([c[k] for c in chords]) for k in (0, 1))
+    ids = np.array([_chord_or_unscored(c[2]) for c in chords])
+    at = np.maximum(np.searchsorted(starts, seconds, side="right") - 1, 0)
+    inside = (seconds >= starts[at]) & (seconds < ends[at])
+    return np.where(inside, ids[at], NO_CHORD)
+
+
+def _chord_or_unscored(label: str) -> int:
+    try:
+        return parse_chord(label)
+    except SymgenError:
+        return -1
 
 
 def _only(score: Score, names: tuple[str, ...]) -> Score:
