@@ -166,6 +166,7 @@ def test_recipe_trains_and_exports(tmp_path: Path) -> None:
             "--trainer.max_steps", "3", "--trainer.val_check_interval", "3",
             "--trainer.limit_val_batches", "1", "--trainer.logger", "false",
             "--trainer.callbacks", "[]", "--trainer.enable_progress_bar", "false",
+            "--trainer.default_root_dir", str(tmp_path),
             "--model.width", "32", "--model.d_model", "32", "--model.n_layers", "1",
             "--model.d_ff", "64", "--data.width", "32", "--data.batch_size", "4",
             "--data.val_size", "4", "--data.path", str(build),
