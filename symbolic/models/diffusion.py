@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields, replace
+from functools import cache
 from pathlib import Path
 
 import torch
@@ -159,7 +160,7 @@ class GridDenoiser(nn.Module):
         x = x + (self.row_pos(time) + self.row_bar(bars))[:, :, None]
         x = _along_rows(self.row_in, x, pad, programs != PAD_PROGRAM)
         h = self.inp(x.reshape(b, c, -1)) + self.chord(chords) + self.bar(bars) + self.pos(time)
-        columns = self.norm(self.blocks(h, src_key_padding_mask=pad))
+        columns = self.norm(self.blocks(h, src_key_padding_mask=_mask(pad)))
         h = self.out(columns).reshape(b, c, r, -1) + x
         rows = self.row_norm(_along_rows(self.row_out, h, pad, (flags == TARGET).any(1)))
         return rows, columns
@@ -204,6 +205,11 @@ class GridDenoiser(nn.Module):
         return fields, self.chord_head(columns)
 
 
+def _mask(pad: torch.Tensor) -> torch.Tensor | None:
+    """The padding mask, or None when nothing is padded (attention then skips the mask)."""
+    return pad if bool(pad.any()) else None
+
+
 def _along_rows(layers: nn.Module, x: torch.Tensor, pad: torch.Tensor, use: torch.Tensor):
     """The rows `use` (B, R) of x (B, C, R, E) read along time by the same layers (row-wise
     attention); other rows pass through unchanged (and are skipped when no batch item uses
@@ -214,7 +220,8 @@ def _along_rows(layers: nn.Module, x: torch.Tensor, pad: torch.Tensor, use: torc
     if r == 0:
         return x
     seq = layers(
-        sub.transpose(1, 2).reshape(b * r, c, e), src_key_padding_mask=pad.repeat_interleave(r, 0)
+        sub.transpose(1, 2).reshape(b * r, c, e),
+        src_key_padding_mask=_mask(pad.repeat_interleave(r, 0)),
     )
     out = x.clone()
     out[:, :, rows] = torch.where(
@@ -237,6 +244,17 @@ def cell_nll(logits: list[torch.Tensor], cells: torch.Tensor) -> torch.Tensor:
 
 
 _LAST = 10_000  # sort key of an empty slot
+
+
+@cache
+def native_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 natively (AVX-512 BF16 or AMX); elsewhere
+    bfloat16 is emulated and slower than float32."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return " avx512_bf16" in info or " amx_bf16" in info
 
 
 def _gumbel(shape: torch.Size, gen: torch.Generator) -> torch.Tensor:
@@ -305,6 +323,7 @@ def sample(
     guidance: float = 0.0,
     noise: float = NOISE,
     tones: torch.Tensor | None = None,
+    bf16: bool | None = None,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """Fill the masked cells of `target` (B, C, R) in `steps` steps; other cells stay as given.
@@ -318,12 +337,21 @@ def sample(
     cell are dropped, as in training's track dropout, and the chords are left out).
     `tones` (B, C, 12), when given, is added to the pitch logits of pitched rows by pitch
     class: a harmonic prior per column, such as the log-probability that a pitch class
-    belongs to the chord there when the chord itself is uncertain.
+    belongs to the chord there when the chord itself is uncertain. `bf16` runs the network's
+    matrix products in bfloat16 (twice as fast where the CPU does them natively, the default
+    there: `native_bf16`); sampling itself stays in float32.
     """
     gen = generator or torch.Generator().manual_seed(0)
     flags = cell_flags(ctx.programs, target)
     masked = target & (cells[..., 0] == MASK).all(-1)
     cells = cells.clone()
+    low = native_bf16() if bf16 is None else bf16
+
+    def predict(*args) -> list[torch.Tensor]:
+        with torch.autocast("cpu", torch.bfloat16, enabled=low):
+            fields, _ = net.predict(*args)
+        return [f.float() for f in fields]
+
     if tones is not None:  # (B, C, R, pitch ids): 0 on drum rows and for non-pitch ids
         pitched = (ctx.programs != DRUM_PROGRAM)[:, None, :, None]
         by_id = torch.cat([tones, torch.zeros_like(tones[..., :1])], -1)[..., net.pc_of]
@@ -346,7 +374,7 @@ def sample(
             break
         if guidance > 0:  # both predictions in one batch: half the passes' overhead
             u_cells = cells.masked_fill(free[:, None, :, None, None], EMPTY)
-            both, _ = net.predict(
+            both = predict(
                 torch.cat([cells, u_cells]),
                 torch.cat([flags, u_flags]),
                 both_ctx,
@@ -357,7 +385,7 @@ def sample(
                 for a, u in (lg.chunk(2) for lg in both)
             ]
         else:
-            logits, _ = net.predict(cells, flags, ctx, masked)
+            logits = predict(cells, flags, ctx, masked)
         if tones is not None:
             logits[0] = _lean(logits[0], tone_bias.expand(*masked.shape, -1)[masked][:, None])
         drawn, conf = _draw(logits, temperature, gen)
