@@ -20,19 +20,17 @@ Output, per split (`train`, `val` by `split_of(piece id)`): `{split}.feats.npy` 
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 from symusic import Note, Score, Track
 
-from symbolic.data.sources import list_items, load_piece, source_names
+from symbolic.data.pieces import gather, main
+from symbolic.data.sources import load_piece, source_names
 from symbolic.data.split import split_of
 from symbolic.errors import SymgenError
-from symbolic.paths import data_root as default_data_root
 from symbolic.score import TPQ
 from symbolic.tokenize.grid import (
     NO_CHORD,
@@ -43,7 +41,6 @@ from symbolic.tokenize.grid import (
     parse_chord,
 )
 
-SPLITS = ("train", "val")
 # source: (tracks the chords come from, or "annotated"; the ways of hearing it)
 HEARD: dict[str, tuple[tuple[str, ...] | str, list[tuple[str, ...]]]] = {
     "pop909": (
@@ -139,23 +136,10 @@ def piece_examples(job: tuple) -> tuple[str, list[tuple[np.ndarray, np.ndarray]]
 
 def build(sources: str, out: Path, workers: int = 2, data_root: Path | None = None) -> dict:
     """Chord examples of the pieces of `sources` in `out`; returns the summary (build.json)."""
-    from tqdm import tqdm
-
     started = time.time()
-    root = Path(data_root or default_data_root())
     names = [n for n in source_names(sources) if n in HEARD]
-    jobs = [(n, item, root) for n in names for item in list_items(n, root)]
-    parts: dict[str, list] = {s: [] for s in SPLITS}
-    counts: dict[str, int] = {}
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(piece_examples, jobs, chunksize=4)
-        for (name, *_), (status, examples) in tqdm(
-            zip(jobs, results, strict=True), total=len(jobs)
-        ):
-            key = f"{name}/{status.split()[0]}"
-            counts[key] = counts.get(key, 0) + 1
-            if examples is not None:
-                parts[status] += examples
+    done, counts = gather(piece_examples, names, workers, data_root)
+    parts = {split: [ex for _, examples in got for ex in examples] for split, got in done.items()}
     out.mkdir(parents=True, exist_ok=True)
     for split, examples in parts.items():
         lengths = np.array([len(f) for f, _ in examples], np.int64)
@@ -178,10 +162,4 @@ def build(sources: str, out: Path, workers: int = 2, data_root: Path | None = No
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sources", help='"all" or a comma list of source names')
-    parser.add_argument("--out", type=Path, default=Path("data_cache/chords"))
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--data-root", type=Path, default=None)
-    args = parser.parse_args()
-    print(json.dumps(build(args.sources, args.out, args.workers, args.data_root), indent=1))
+    main(build, __doc__.splitlines()[0], "data_cache/chords")

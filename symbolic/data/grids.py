@@ -18,20 +18,16 @@ same inputs give the same arrays. Tracks beyond the grid's row limit are left ou
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
-from symbolic.data.sources import list_items, load_piece, source_names
+from symbolic.data.pieces import gather, main
+from symbolic.data.sources import load_piece, source_names
 from symbolic.data.split import split_of
-from symbolic.paths import data_root as default_data_root
 from symbolic.tokenize.grid import score_to_grid
-
-SPLITS = ("train", "val")
 
 
 def piece_arrays(job: tuple) -> tuple[str, tuple | None]:
@@ -53,23 +49,12 @@ def piece_arrays(job: tuple) -> tuple[str, tuple | None]:
 
 def build(sources: str, out: Path, workers: int = 2, data_root: Path | None = None) -> dict:
     """Grid arrays of the pieces of `sources` in `out`; returns the summary (build.json)."""
-    from tqdm import tqdm
-
     started = time.time()
-    root = Path(data_root or default_data_root())
     names = source_names(sources)
-    jobs = [(n, item, root) for n in names for item in list_items(n, root)]
-    parts: dict[str, list[tuple]] = {s: [] for s in SPLITS}
-    counts: dict[str, int] = {}
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(piece_arrays, jobs, chunksize=4)
-        for (name, *_), (status, arrays) in tqdm(zip(jobs, results, strict=True), total=len(jobs)):
-            key = f"{name}/{status.split()[0]}"
-            counts[key] = counts.get(key, 0) + 1
-            if arrays is not None:
-                parts[status].append((*arrays, names.index(name)))
+    parts, counts = gather(piece_arrays, names, workers, data_root)
     out.mkdir(parents=True, exist_ok=True)
-    for split, pieces in parts.items():
+    for split, done in parts.items():
+        pieces = [(*arrays, source) for source, arrays in done]
         rows = np.array([len(p[2]) for p in pieces], np.int64)
         ncols = np.array([len(p[1]) for p in pieces], np.int64)
         index = np.stack(
@@ -100,10 +85,4 @@ def build(sources: str, out: Path, workers: int = 2, data_root: Path | None = No
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sources", help='"all" or a comma list of source names')
-    parser.add_argument("--out", type=Path, default=Path("data_cache/grid"))
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--data-root", type=Path, default=None)
-    args = parser.parse_args()
-    print(json.dumps(build(args.sources, args.out, args.workers, args.data_root), indent=1))
+    main(build, __doc__.splitlines()[0], "data_cache/grid")

@@ -9,7 +9,6 @@ transposed. The draw is a pure function of (seed, index).
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -17,10 +16,11 @@ import lightning as L
 import numpy as np
 import torch
 from torch.nn import functional as F
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 
 from symbolic.models.chords import ChordConfig, ChordNet, save
 from symbolic.tokenize.grid import QUALITIES
+from symbolic.train.data import DrawnDataModule
 from symbolic.train.optim import adamw_cosine
 
 
@@ -68,7 +68,7 @@ class BeatWindows(Dataset):
         }
 
 
-class ChordDataModule(L.LightningDataModule):
+class ChordDataModule(DrawnDataModule):
     """Training and validation windows of a chord build.
 
     Args:
@@ -89,21 +89,10 @@ class ChordDataModule(L.LightningDataModule):
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
-        self.path = Path(path)
 
-    def _loader(self, split: str, size: int, seed: int, augment: bool) -> DataLoader:
+    def dataset(self, split: str, size: int, seed: int, augment: bool) -> BeatWindows:
         h = self.hparams
-        data = BeatWindows(self.path, split, size, h.width, seed, augment)
-        return DataLoader(data, batch_size=h.batch_size, shuffle=False)
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", self.hparams.train_size, self.hparams.seed, True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("val", self.hparams.val_size, 12345, False)
-
-    def build_info(self) -> dict:
-        return json.loads((self.path / "build.json").read_text())
+        return BeatWindows(Path(h.path), split, size, h.width, seed, augment)
 
 
 class ChordModule(L.LightningModule):

@@ -172,3 +172,25 @@ class ShardDataModule(L.LightningDataModule):
         self._pending_state = state
         if self.sampler:
             self.sampler.load_state_dict(state)
+
+
+class DrawnDataModule(L.LightningDataModule):
+    """Training and validation examples drawn by index from a build folder (the grid and chord
+    builds): subclasses say which dataset draws them (`dataset`); validation uses a fixed seed
+    and no augmentation."""
+
+    def dataset(self, split: str, size: int, seed: int, augment: bool) -> Dataset:
+        raise NotImplementedError
+
+    def _loader(self, split: str, size: int, seed: int, augment: bool) -> DataLoader:
+        data = self.dataset(split, size, seed, augment)
+        return DataLoader(data, batch_size=self.hparams.batch_size, shuffle=False)
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", self.hparams.train_size, self.hparams.seed, True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("val", self.hparams.val_size, 12345, False)
+
+    def build_info(self) -> dict:
+        return json.loads((Path(self.hparams.path) / "build.json").read_text())

@@ -11,7 +11,6 @@ a pure function of (seed, index).
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import lightning as L
 import numpy as np
 import torch
 from torch.nn import functional as F
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 
 from symbolic.models.diffusion import (
     ABSENT,
@@ -41,6 +40,7 @@ from symbolic.tokenize.grid import (
     QUALITIES,
     row_roles,
 )
+from symbolic.train.data import DrawnDataModule
 from symbolic.train.optim import adamw_cosine
 
 # Share of examples with the chord row given (the user's chords, or ones the network inferred
@@ -190,7 +190,7 @@ def context(batch: dict[str, torch.Tensor]) -> Context:
     return Context(*(batch[k] for k in ("programs", "roles", "chords", "bars", "pad")))
 
 
-class GridDataModule(L.LightningDataModule):
+class GridDataModule(DrawnDataModule):
     """Training and validation windows of a grid build (`python -m symbolic.data.grids`).
 
     Args:
@@ -212,21 +212,10 @@ class GridDataModule(L.LightningDataModule):
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
-        self.path = Path(path)
 
-    def _loader(self, split: str, size: int, seed: int, augment: bool) -> DataLoader:
+    def dataset(self, split: str, size: int, seed: int, augment: bool) -> GridWindows:
         h = self.hparams
-        data = GridWindows(self.path, split, size, h.width, h.rows, seed, augment)
-        return DataLoader(data, batch_size=h.batch_size, shuffle=False)
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", self.hparams.train_size, self.hparams.seed, True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("val", self.hparams.val_size, 12345, False)
-
-    def build_info(self) -> dict:
-        return json.loads((self.path / "build.json").read_text())
+        return GridWindows(Path(h.path), split, size, h.width, h.rows, seed, augment)
 
 
 class InfillModule(L.LightningModule):
