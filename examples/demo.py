@@ -2,8 +2,9 @@
 
 1. `abc-folk` writes a jig in D from a header prompt (ABC + MIDI);
 2. `remi-multi` continues that MIDI with 8 more bars in the folk style;
-3. FluidSynth renders the result to WAV;
-4. `lyric2melody` sets a verse (our own words) to a melody in G, 3/4, with chords (MIDI + ABC).
+3. `infill` adds a bass line and drums to it (chords recognised by `chords` from the tune);
+4. FluidSynth renders the result to WAV;
+5. `lyric2melody` sets a verse (our own words) to a melody in G, 3/4, with chords (MIDI + ABC).
 Prints the path of every file written.
 """
 
@@ -16,6 +17,7 @@ from symbolic.errors import SymgenError
 from symbolic.render import render_file
 from symbolic.score import describe, load
 from symbolic.tasks.generate import generate
+from symbolic.tasks.infill import infill
 from symbolic.tasks.lyric2melody import lyric2melody
 
 VERSE = """Under the lantern the river is slow,
@@ -44,8 +46,12 @@ def main() -> None:
     cont = longer["outputs"][0]
     info = describe(load(cont))
     print(f"MIDI:  {cont}  (remi-multi added 8 bars: {info['bars']} bars, {info['notes']} notes)")
+    band = infill(cont, add="bass,drums", out=args.out / "jig-band.mid", seed=args.seed)
+    arranged = band["outputs"][0]
+    chords = band["chords_used"].split(" | ")
+    print(f"MIDI:  {arranged}  (infill added bass and drums under {' | '.join(chords[:4])} | ...)")
     try:
-        wav = render_file(cont, args.out / "jig-continued.wav")
+        wav = render_file(arranged, args.out / "jig-band.wav")
         print(f"WAV:   {wav['wav']}  ({wav['audio_seconds']:.0f} s of audio)")
     except SymgenError as err:
         print(f"WAV:   skipped: {err}")
