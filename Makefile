@@ -49,6 +49,7 @@ bench: install
 	  --model remi-multi --shards data_cache/remi --seq-len 768 --record
 	$(BIN)/python benchmarks/bench_text2midi.py --shards data_cache/remi --record
 	$(BIN)/python benchmarks/bench_lyric2melody.py --record
+	$(BIN)/python benchmarks/bench_chord_estimate.py --record
 	$(BIN)/python benchmarks/bench_infill.py --record
 
 lint: install
