@@ -40,13 +40,13 @@ from symbolic.tokenize.grid import (
 
 DEFAULT_MODEL = "infill"
 # Sampling defaults chosen on POP909 training songs (benchmarks/tune_infill.py, RESULTS.md):
-# temperature 0.8 with guidance 1 writes about the original's number of notes (1,315 onsets
-# against 1,277 on 6 songs x 16 bars; temperature 1 wrote 1.5 times as many) and follows the
-# harmony best. When the chords are recognised rather than given, pitch logits also gain
+# temperature 0.8 with guidance 1 writes about the original's number of notes (1,326 onsets
+# against 1,277 on 6 songs x 16 bars; temperature 1 wrote 1.6 times as many, guidance 0.5
+# less than half) and follows the harmony best. When the chords are recognised rather than given, pitch logits also gain
 # HARMONY * log(p + 0.05), p the recogniser's probability that the pitch class is in the chord
 # there (renormalised over pitches, so the note count stays), and an uncertain beat leans on
-# the tones its likely chords share: weight 3 agreed best (0.889 vs 0.867 without; with the
-# chords heard from melody and bridge alone, --reharmonize, 0.708 vs 0.621).
+# the tones its likely chords share: weight 3 agreed best (0.889 vs 0.862 without; with the
+# chords heard from melody and bridge alone, --reharmonize, 0.708 vs 0.615).
 TEMPERATURE = 0.8
 GUIDANCE = 1.0
 HARMONY = 3.0
