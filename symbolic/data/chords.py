@@ -36,6 +36,7 @@ from symbolic.tokenize.grid import (
     NO_CHORD,
     STEP,
     chord_features,
+    chord_segments,
     end_col,
     estimate_chords,
     parse_chord,
@@ -116,7 +117,7 @@ def piece_examples(job: tuple) -> tuple[str, list[tuple[np.ndarray, np.ndarray]]
         score = piece.score.resample(TPQ, min_dur=1) if piece.score.tpq != TPQ else piece.score
         source, ways = HEARD[name]
         cols = end_col(score)
-        seg, _ = chord_features(score, cols)
+        seg = chord_segments(score, cols, "beat")
         if source == "annotated":
             middle = seg * STEP + np.diff(np.r_[seg, cols]) * STEP // 2
             ids = annotated_ids(score, piece.meta["chords"], middle)

@@ -1,7 +1,7 @@
 """Chord recogniser: the chord of every beat from the tracks one hears.
 
 `symgen infill` writes new parts under a chord per beat. When the user gives none, the
-chords come from the tracks that stay: a template match of each beat alone
+chords come from what the song sounds: a template match of each beat alone
 (`symbolic.tokenize.grid.estimate_chords`) hears a melody's passing notes as harmony and
 agrees with POP909's annotations about half the time. This network reads a window of beats
 (`chord_features`: pitch-class shares, lowest and highest pitch class, place in the bar),

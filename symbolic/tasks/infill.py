@@ -3,9 +3,9 @@ diffusion model (`symbolic.models.diffusion`).
 
 condition → tokens → sample → score: the file's tracks become grid rows (the chosen ones
 masked over the chosen bars, new ones empty and masked), the chord row is the user's
-`--chords` or else the chord recogniser's (`symbolic.models.chords`), one per beat, of the
-tracks kept (the JSON reports it), the model
-fills the masked cells window by window (each window starts on a bar and keeps what the one
+`--chords` or else the chord recogniser's (`symbolic.models.chords`), one per beat, of all
+tracks (with `--reharmonize` of the tracks kept; the JSON reports it), the model fills the
+masked cells window by window (each window starts on a bar and keeps what the one
 before it wrote), and only the masked cells come back as notes. Everything else is copied
 from the input as it is: other tracks, the chosen tracks outside the bars, tracks beyond the
 model's rows, tempo, meter, key and markers.
@@ -42,11 +42,12 @@ DEFAULT_MODEL = "infill"
 # Sampling defaults chosen on POP909 training songs (benchmarks/tune_infill.py, RESULTS.md):
 # temperature 0.8 with guidance 1 writes about the original's number of notes (1,326 onsets
 # against 1,277 on 6 songs x 16 bars; temperature 1 wrote 1.6 times as many, guidance 0.5
-# less than half) and follows the harmony best. When the chords are recognised rather than given, pitch logits also gain
-# HARMONY * log(p + 0.05), p the recogniser's probability that the pitch class is in the chord
-# there (renormalised over pitches, so the note count stays), and an uncertain beat leans on
-# the tones its likely chords share: weight 3 agreed best (0.889 vs 0.862 without; with the
-# chords heard from melody and bridge alone, --reharmonize, 0.708 vs 0.615).
+# less than half) and follows the harmony best. When the chords are recognised rather than
+# given, pitch logits also gain HARMONY * log(p + 0.05), p the recogniser's probability that
+# the pitch class is in the chord there (renormalised over pitches, so the note count stays),
+# and an uncertain beat leans on the tones its likely chords share: weight 3 agreed best
+# (0.889 vs 0.862 without; with the chords heard from melody and bridge alone,
+# --reharmonize, 0.708 vs 0.615).
 TEMPERATURE = 0.8
 GUIDANCE = 1.0
 HARMONY = 3.0
