@@ -10,13 +10,8 @@ import pytest
 
 from symbolic.data.build import Shards, build, parse_transpose, transposed
 from symbolic.data.meta import FIELDS, key_label, normalize, parse_key_text
-from symbolic.data.sources import (
-    SOURCES,
-    chord_pitch_classes,
-    close_voicing,
-    list_items,
-    load_piece,
-)
+from symbolic.data.sources import SOURCES, list_items, load_piece
+from symbolic.data.sources.wjazzd import chord_pitch_classes, close_voicing
 from symbolic.data.split import split_of
 from symbolic.errors import SymgenError
 from symbolic.paths import data_root
