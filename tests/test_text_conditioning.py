@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from symbolic.data.captions import caption, chord_symbol
-from symbolic.tasks.prompt import parse_prompt
+from symbolic.prompt import parse_prompt
 
 RECORDS = [
     {"source": "wjazzd", "key": "Cm", "tempo": 182.0, "meter": "4/4", "programs": [66, 32, 0],
@@ -30,7 +30,7 @@ def test_captions_name_what_the_piece_is(seed):
     """Every attribute a caption names is what the prompt parser reads back from it."""
     record = RECORDS[seed % len(RECORDS)]
     text, named = caption(record, np.random.default_rng(seed))
-    attrs = parse_prompt(text, use_encoder=False)
+    attrs = parse_prompt(text)
     if "key" in named:
         assert attrs.key == record["key"], text
     if "meter" in named and "like a" not in text:

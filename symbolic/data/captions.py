@@ -67,7 +67,7 @@ def _key_text(key: str, rng: np.random.Generator) -> str:
 
 
 def _tempo_text(bpm: float, rng: np.random.Generator) -> str:
-    from symbolic.tasks.prompt import TEMPO_WORDS
+    from symbolic.prompt import TEMPO_WORDS
 
     words = [w for w, (lo, hi, _) in TEMPO_WORDS.items() if lo <= bpm <= hi]
     if words and rng.random() < 0.5:
@@ -151,7 +151,7 @@ def caption(record: dict, rng: np.random.Generator) -> tuple[str, list[str]]:
 
 def write_captions(folder: str | Path, variants: int = VARIANTS, seed: int = 0) -> dict:
     """Caption every piece of a built shard folder `variants` times; store the embeddings."""
-    from symbolic.tasks.prompt import embed
+    from symbolic.tasks.text_match import embed
 
     folder = Path(folder)
     records = [json.loads(line) for line in (folder / "meta.jsonl").open(encoding="utf-8")]

@@ -95,7 +95,7 @@ def select_tracks(score: Score, selectors: str) -> list[int]:
 
 def instrument(text: str) -> tuple[int, bool, str]:
     """(GM program, drum flag, track name) for "bass", "drums", "Violin", "alto sax", "33"."""
-    from symbolic.tasks.prompt import _INSTRUMENTS
+    from symbolic.prompt import instrument_programs
 
     word = re.sub(r"\s+", " ", text.strip().lower())
     if word in DRUM_WORDS:
@@ -105,7 +105,7 @@ def instrument(text: str) -> tuple[int, bool, str]:
     names = [n.lower() for n in PROGRAM_NAMES]
     if word in names:
         return names.index(word), False, PROGRAM_NAMES[names.index(word)]
-    programs = _INSTRUMENTS.get(word)
+    programs = instrument_programs(word)
     if programs and programs[0] < 128:
         return programs[0], False, text.strip().title()
     if word in (f.lower() for f in FAMILIES):

@@ -1,7 +1,7 @@
 """`symgen text2midi "PROMPT"`: a multi-track MIDI that honours what the prompt names.
 
 Condition → tokens → sample → score, like every task: the prompt becomes attributes
-(`symbolic.tasks.prompt`), the attributes become control tokens (style, key, instruments,
+(`symbolic.prompt`), the attributes become control tokens (style, key, instruments,
 length) and grammar constraints (meter, tempo, every asked instrument in every bar), the
 prompt's sentence embedding becomes the text prefix of the `text2midi` model, the asked key
 becomes a soft pitch prior (its key profile added to the pitch logits), the REMI model samples
@@ -100,7 +100,8 @@ def text2midi(
     model: str = "text2midi",
 ) -> dict:
     """Write MIDI (and optionally WAV) for a prompt; returns what `--json` prints."""
-    from symbolic.tasks.prompt import parse_prompt
+    from symbolic.prompt import parse_prompt
+    from symbolic.tasks.text_match import nearest
 
     if len(prompt) > MAX_PROMPT_CHARS:
         raise SymgenError(
@@ -111,7 +112,7 @@ def text2midi(
     if num_samples < 1:
         raise SymgenError("--num-samples must be at least 1")
     t0 = time.perf_counter()
-    attrs = parse_prompt(prompt)
+    attrs = parse_prompt(prompt, nearest=nearest)
     if bars is not None:
         attrs.bars = bars
         attrs.notes = [n for n in attrs.notes if not n.startswith("length")]
@@ -127,7 +128,7 @@ def text2midi(
     tok = lm.tokenizer
     prefix = None
     if lm.decoder.text_proj:
-        from symbolic.tasks.prompt import embed
+        from symbolic.tasks.text_match import embed
 
         prefix = lm.decoder.text_prefix(embed([prompt])[0])
     t_load = time.perf_counter()
