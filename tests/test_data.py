@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +13,7 @@ import pytest
 
 from symbolic.data.build import Shards, build, parse_transpose, transposed
 from symbolic.data.meta import FIELDS, key_label, normalize, parse_key_text
-from symbolic.data.sources import SOURCES, list_items, load_piece
+from symbolic.data.sources import REGISTRY, SOURCES, list_items, load_piece
 from symbolic.data.sources.wjazzd import chord_pitch_classes, close_voicing
 from symbolic.data.split import split_of
 from symbolic.errors import SymgenError
@@ -57,6 +60,37 @@ def test_quartet_programs_by_part() -> None:
     meta = _check_meta(piece)
     assert meta["programs"] == [40, 41, 42] and meta["style"] == "classical"
     assert not any("k545" in i[0] for i in list_items("quartets", ROOT))
+
+
+def test_parse_cache_warm_equals_cold_and_changed_file_reparsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warm cache gives the piece the cold one parsed (notes, lyrics, meta); a file whose
+    modification time changed is parsed again."""
+    (path,) = next(i for i in list_items("chorales", ROOT) if i[0].endswith("bwv10.7.mxl"))
+    copy = tmp_path / "corpus" / "bach" / "bwv10.7.mxl"
+    copy.parent.mkdir(parents=True)
+    shutil.copyfile(path, copy)
+    source = REGISTRY["chorales"]
+    parsed = []
+
+    def counting_load(item, root, content):
+        parsed.append(item)
+        return source.load(item, root, content)
+
+    monkeypatch.setitem(REGISTRY, "chorales", dataclasses.replace(source, load=counting_load))
+    cache = tmp_path / "cache"
+    cold = load_piece("chorales", (str(copy),), ROOT, cache=cache)
+    warm = load_piece("chorales", (str(copy),), ROOT, cache=cache)
+    assert len(parsed) == 1
+    assert sorted(p.suffix for p in (cache / "chorales").iterdir()) == [".json", ".npz"]
+    fields = [(p.id, p.source, p.style, p.meta, p.abc) for p in (cold, warm)]
+    assert fields[0] == fields[1] and warm.id == "chorales/bach/bwv10.7"
+    assert warm.score == cold.score and len(warm.score.tracks[0].lyrics) > 0
+    stat = copy.stat()
+    os.utime(copy, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    again = load_piece("chorales", (str(copy),), ROOT, cache=cache)
+    assert len(parsed) == 2 and again.score == cold.score
 
 
 def test_folk_abc_and_score() -> None:

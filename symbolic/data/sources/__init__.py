@@ -5,7 +5,9 @@ JSON line) and `load` turns one item into a `Piece` (parsing is the slow part). 
 items to worker processes; `SOURCES[name](data_root, limit)` simply does both in a loop.
 
 Scores are `symusic.Score` at 480 tpq, tracks named and given GM programs so that they sound
-right in a DAW; `content="abc"` asks folk/nottingham for the ABC text only (no parsing).
+right in a DAW; `content="abc"` asks folk/nottingham for the ABC text only (no parsing). The
+music21-corpus sources are parsed once and then read from the parse cache (`cache.py`:
+`data_cache/parsed/`, or `$SYMGEN_CACHE`, or the `cache` argument).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from symbolic.data.sources import (
     wjazzd,
 )
 from symbolic.data.sources.base import Item, Piece, Source
+from symbolic.data.sources.cache import load_cached
 from symbolic.errors import SymgenError
 
 __all__ = [
@@ -79,17 +82,27 @@ def list_items(
     return items[:limit] if limit is not None else items
 
 
-def load_piece(name: str, item: Item, data_root: Path, content: str = "score") -> Piece | None:
-    """One item → `Piece` (None when the item holds no usable music)."""
-    return REGISTRY[name].load(item, Path(data_root), content)
+def load_piece(
+    name: str, item: Item, data_root: Path, content: str = "score", cache: Path | None = None
+) -> Piece | None:
+    """One item → `Piece` (None when the item holds no usable music); a source with a
+    `parse_version` goes through the parse cache in `cache` (default `cache_dir()`)."""
+    source = REGISTRY[name]
+    if source.parse_version is None:
+        return source.load(item, Path(data_root), content)
+    return load_cached(source, item, Path(data_root), content, cache)
 
 
 def iter_source(
-    name: str, data_root: Path, limit: int | None = None, content: str = "score"
+    name: str,
+    data_root: Path,
+    limit: int | None = None,
+    content: str = "score",
+    cache: Path | None = None,
 ) -> Iterator[Piece]:
     """Yield the pieces of one source; `limit` counts items, unusable ones are skipped."""
     for item in list_items(name, data_root, limit, content):
-        piece = load_piece(name, item, data_root, content)
+        piece = load_piece(name, item, data_root, content, cache)
         if piece is not None:
             yield piece
 

@@ -29,13 +29,20 @@ class Piece:
 
 @dataclass(frozen=True)
 class Source:
-    """A source's lister and loader, and whether it reads the shared data folder."""
+    """A source's lister and loader, and whether it reads the shared data folder.
+
+    `parse_version` is set by a source whose items are files slow to parse (`item[0]` the
+    path): `load_piece` then keeps what `load` makes of a file in the parse cache (`cache.py`)
+    under that version, so bump it whenever the loader's output for a file changes. Its
+    pieces' meta must survive JSON as it is (str keys, lists rather than tuples).
+    """
 
     name: str
     style: str
     items: Callable[[Path, str], list[Item]]
     load: Callable[[Item, Path, str], Piece | None]
     needs_data: bool = True
+    parse_version: str | None = None
 
 
 def require_folder(folder: Path, what: str) -> Path:

@@ -49,4 +49,6 @@ def _load_chorale(item: Item, data_root: Path, content: str) -> Piece | None:
     return Piece(f"chorales/{corpus_id(path)}", "chorales", "chorale", meta, score)
 
 
-SOURCE = Source("chorales", "chorale", _chorale_items, _load_chorale, needs_data=False)
+SOURCE = Source(
+    "chorales", "chorale", _chorale_items, _load_chorale, needs_data=False, parse_version="1"
+)

@@ -1,5 +1,9 @@
 """What the sources read from the music21 corpus (chorales, polyphony, quartets) share: the
-corpus files of some composers, stable ids, parsing, metadata, and the conversion to `Score`."""
+corpus files of some composers, stable ids, parsing, metadata, and the conversion to `Score`.
+
+Their pieces are kept in the parse cache: a change here (or in `symbolic.score.from_music21`)
+that changes what a file becomes must bump the `parse_version` of each of those sources.
+"""
 
 from __future__ import annotations
 

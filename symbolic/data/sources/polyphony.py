@@ -53,6 +53,7 @@ PALESTRINA = Source(
     _polyphony_items("palestrina", ("krn", "mxl", "xml")),
     partial(_load_polyphony, "palestrina", "renaissance", "Giovanni Pierluigi da Palestrina"),
     needs_data=False,
+    parse_version="1",
 )
 MONTEVERDI = Source(
     "monteverdi",
@@ -60,4 +61,5 @@ MONTEVERDI = Source(
     _polyphony_items("monteverdi", ("mxl", "xml", "krn")),
     partial(_load_polyphony, "monteverdi", "madrigal", "Claudio Monteverdi"),
     needs_data=False,
+    parse_version="1",
 )

@@ -53,4 +53,6 @@ def _load_quartet(item: Item, data_root: Path, content: str) -> Piece | None:
     return Piece(f"quartets/{cid}", "quartets", "classical", meta, score)
 
 
-SOURCE = Source("quartets", "classical", _quartet_items, _load_quartet, needs_data=False)
+SOURCE = Source(
+    "quartets", "classical", _quartet_items, _load_quartet, needs_data=False, parse_version="1"
+)
