@@ -45,15 +45,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _results import report  # noqa: E402
 
+from symbolic.data.lyric_songs import iter_songs, song_to_melody, syllable_stresses  # noqa: E402
 from symbolic.data.split import split_of  # noqa: E402
-from symbolic.tasks.skeleton import (  # noqa: E402
-    Meter,
-    estimate_key,
-    iter_songs,
-    scale_degree,
-    song_to_melody,
-    syllable_stresses,
-)
+from symbolic.melody import scale_degree  # noqa: E402
+from symbolic.theory.keys import best_key, pitch_class_histogram  # noqa: E402
+from symbolic.theory.meter import Meter  # noqa: E402
 from symbolic.tokenize.lyric import SyllableSlot, syllable_slots  # noqa: E402
 
 METER = Meter(4, 4)
@@ -86,7 +82,7 @@ def val_songs(count: int, max_syllables: int, min_syllables: int = 16) -> list[d
             continue
         on16, dur16 = melody.grid()
         on16 = on16[:n] - (on16[0] // METER.bar_16ths) * METER.bar_16ths
-        tonic, mode, _ = estimate_key(melody)
+        tonic, mode, _ = best_key(pitch_class_histogram(melody.pitch, melody.duration))
         stress = syllable_stresses(song)[:n]
         texts = [  # in memory only, for the alignment check
             syl + ("" if k == len(w["syllables"]) - 1 else "-")

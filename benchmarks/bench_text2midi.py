@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _results import report  # noqa: E402
 
-from symbolic.gm import family, program_name  # noqa: E402
 from symbolic.prompt import TEMPO_WORDS  # noqa: E402
+from symbolic.theory.gm import family, program_name  # noqa: E402
 
 STYLE_WORDS = {
     "chorale": "a Bach chorale",

@@ -67,11 +67,12 @@ def cmd_render(args: argparse.Namespace) -> None:
 def cmd_data(args: argparse.Namespace) -> None:
     if args.action == "captions":
         from symbolic.data.captions import write_captions
+        from symbolic.tasks.text_match import embed
 
         folder = Path(args.source)
         if not (folder / "meta.jsonl").exists():
             raise SymgenError(f"{folder}: no meta.jsonl here; give a folder made by data build")
-        counts = write_captions(folder)
+        counts = write_captions(folder, embed)
         _emit(args, counts, f"captions for {sum(counts.values())} pieces in {folder}")
         return
     if args.out is None:

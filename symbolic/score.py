@@ -16,34 +16,21 @@ import numpy as np
 from symusic import KeySignature, Note, Score, Tempo, TextMeta, TimeSignature, Track
 
 from symbolic.errors import SymgenError
-from symbolic.gm import family, program_name
+from symbolic.theory.gm import family, program_name
+from symbolic.theory.keys import (
+    best_key,
+    key_name,
+    pitch_class_histogram,
+    signature_key,
+    signature_sharps,
+)
+from symbolic.theory.limits import FILE_TEMPO_RANGE
 
 TPQ = 480
 MAX_TRACKS = 256
-TEMPO_RANGE = (10.0, 1000.0)
 MIDI_SUFFIXES = {".mid", ".midi", ".smf"}
 ABC_SUFFIXES = {".abc"}
 XML_SUFFIXES = {".xml", ".musicxml", ".mxl", ".krn"}
-
-# Key profiles (C major, C minor): Krumhansl-Kessler, and Aarden-Essen (the key finder of
-# music21's analyze("key"), which the text2midi benchmark judges by).
-KEY_PROFILES: dict[str, dict[str, np.ndarray]] = {
-    "krumhansl": {
-        "major": np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88]),
-        "minor": np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17]),
-    },
-    "aarden": {
-        "major": np.array(
-            [17.77, 0.15, 14.93, 0.16, 19.8, 11.36, 0.29, 22.06, 0.15, 8.15, 0.23, 4.95]
-        ),
-        "minor": np.array(
-            [18.26, 0.74, 14.05, 16.86, 0.7, 14.44, 0.7, 18.62, 4.57, 1.93, 7.38, 1.76]
-        ),
-    },
-}
-_SHARPS_OF_MAJOR = {0: 0, 7: 1, 2: 2, 9: 3, 4: 4, 11: 5, 6: 6, 1: -5, 8: -4, 3: -3, 10: -2, 5: -1}
-_TONIC_NAMES_SHARP = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
-_TONIC_NAMES_FLAT = ["C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B"]
 
 
 def _check_input_file(path: Path) -> None:
@@ -217,62 +204,35 @@ def validate(score: Score, where: str, *, require_notes: bool = True) -> None:
     if require_notes and score.note_num() == 0:
         raise SymgenError(f"{where}: the file has no notes; give a file with music in it")
     for tempo in score.tempos:
-        if not TEMPO_RANGE[0] <= tempo.qpm <= TEMPO_RANGE[1]:
+        if not FILE_TEMPO_RANGE[0] <= tempo.qpm <= FILE_TEMPO_RANGE[1]:
             raise SymgenError(
-                f"{where}: tempo {tempo.qpm:g} bpm is outside {TEMPO_RANGE[0]:g}-"
-                f"{TEMPO_RANGE[1]:g} bpm; fix the tempo in your editor"
+                f"{where}: tempo {tempo.qpm:g} bpm is outside {FILE_TEMPO_RANGE[0]:g}-"
+                f"{FILE_TEMPO_RANGE[1]:g} bpm; fix the tempo in your editor"
             )
 
 
-def pitch_class_histogram(score: Score) -> np.ndarray:
-    """Sounding time per pitch class over all pitched tracks."""
-    hist = np.zeros(12)
-    for track in score.tracks:
-        if track.is_drum or track.note_num() == 0:
-            continue
-        notes = track.notes.numpy()
-        np.add.at(hist, notes["pitch"].astype(np.int64) % 12, notes["duration"].astype(float))
-    return hist
-
-
-def key_fits(hist: np.ndarray, profiles: str = "krumhansl") -> dict[tuple[int, str], float]:
-    """Correlation of a pitch-class histogram with each of the 24 keys' profiles,
-    {(tonic, mode): r}, major keys first; NaN for a flat or empty histogram."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return {
-            (tonic, mode): float(np.corrcoef(hist, np.roll(profile, tonic))[0, 1])
-            for mode, profile in KEY_PROFILES[profiles].items()
-            for tonic in range(12)
-        }
-
-
-def best_key(hist: np.ndarray, profiles: str = "krumhansl") -> tuple[int, str, float]:
-    """(tonic, mode, r) of the best-fitting key (the first of equals); C major, r = 0 when
-    no key fits (no notes, or every pitch class equally long)."""
-    fits = [(r, key) for key, r in key_fits(hist, profiles).items() if not np.isnan(r)]
-    if not fits:
-        return 0, "major", 0.0
-    r, (tonic, mode) = max(fits, key=lambda fit: fit[0])
-    return tonic, mode, r
+def sounding_pitch_classes(score: Score) -> np.ndarray:
+    """Sounding time per pitch class over all pitched tracks (12 values)."""
+    tracks = [t.notes.numpy() for t in score.tracks if not t.is_drum and t.note_num() > 0]
+    if not tracks:
+        return np.zeros(12)
+    pitch = np.concatenate([n["pitch"] for n in tracks])
+    return pitch_class_histogram(pitch, np.concatenate([n["duration"] for n in tracks]))
 
 
 def estimate_key(score: Score) -> tuple[int, str]:
     """Key by Krumhansl-Kessler profiles over duration-weighted pitch classes: (tonic, mode)."""
-    return best_key(pitch_class_histogram(score))[:2]
+    return best_key(sounding_pitch_classes(score))[:2]
 
 
 def key_signature(tonic: int, mode: str, time: int = 0) -> KeySignature:
     """A MIDI key signature (sharps/flats and mode) for a tonic pitch class and mode."""
-    relative_major = tonic if mode == "major" else (tonic + 3) % 12
-    return KeySignature(time, _SHARPS_OF_MAJOR[relative_major], 0 if mode == "major" else 1)
+    return KeySignature(time, signature_sharps(tonic, mode), 0 if mode == "major" else 1)
 
 
-def key_name(key: KeySignature) -> str:
-    """Name a MIDI key signature: "G major", "F# minor"."""
-    major_tonic = (key.key * 7) % 12
-    tonic = major_tonic if key.tonality == 0 else (major_tonic + 9) % 12
-    names = _TONIC_NAMES_FLAT if key.key < 0 else _TONIC_NAMES_SHARP
-    return f"{names[tonic]} {'major' if key.tonality == 0 else 'minor'}"
+def signature_name(key: KeySignature) -> str:
+    """Name a MIDI key signature: "G major", "F# minor" (spelled as its sharps or flats)."""
+    return key_name(*signature_key(key.key, key.tonality == 1), flats=key.key < 0)
 
 
 def _clean_notes(track: Track, min_duration: int) -> None:
@@ -378,11 +338,11 @@ def bar_count(score: Score) -> int:
 def describe(score: Score) -> dict:
     """What `symgen info` prints: tracks, instruments, tempo, meter, key, bars, notes."""
     if score.key_signatures:
-        key = key_name(score.key_signatures[0])
+        key = signature_name(score.key_signatures[0])
         key_source = "file"
     else:
         tonic, mode = estimate_key(score)
-        key, key_source = f"{_TONIC_NAMES_FLAT[tonic]} {mode}", "estimated"
+        key, key_source = key_name(tonic, mode, flats=True), "estimated"
     sig = score.time_signatures[0] if score.time_signatures else None
     return {
         "tracks": [

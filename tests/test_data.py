@@ -12,12 +12,13 @@ import numpy as np
 import pytest
 
 from symbolic.data.build import Shards, build, parse_transpose, transposed
-from symbolic.data.meta import FIELDS, key_label, normalize, parse_key_text
+from symbolic.data.meta import FIELDS, normalize, read_key
 from symbolic.data.sources import REGISTRY, SOURCES, list_items, load_piece
 from symbolic.data.sources.wjazzd import chord_pitch_classes, close_voicing
 from symbolic.data.split import split_of
 from symbolic.errors import SymgenError
 from symbolic.paths import data_root
+from symbolic.theory.keys import key_label
 
 ROOT = data_root()
 needs_data = pytest.mark.skipif(
@@ -31,7 +32,7 @@ def _check_meta(piece) -> dict:
     assert meta["id"] == piece.id and meta["style"] == piece.style
     if piece.score is not None:
         assert meta["notes"] > 0 and meta["bars"] > 0 and meta["density"] > 0
-        assert parse_key_text(meta["key"]) is not None
+        assert read_key(meta["key"]) is not None
         assert "/" in meta["meter"] and meta["tempo"] > 0 and meta["programs"]
         assert piece.score.key_signatures, "normalize puts a key signature into the score"
         assert all(t.name for t in piece.score.tracks)
@@ -170,10 +171,10 @@ def test_keys_and_transpose_parsing() -> None:
     assert parse_transpose("0") == [0]
     assert parse_transpose("-3..3") == [-3, -2, -1, 0, 1, 2, 3]
     assert parse_transpose("2,-2") == [-2, 0, 2]
-    assert parse_key_text("Gb:maj") == (6, "major")
-    assert parse_key_text("E:min") == (4, "minor")
-    assert parse_key_text("Ador") == (9, "minor")
-    assert parse_key_text("Dmix") == (2, "major")
+    assert read_key("Gb:maj") == (6, "major")
+    assert read_key("E:min") == (4, "minor")
+    assert read_key("Ador") == (9, "minor")
+    assert read_key("Dmix") == (2, "major")
     assert key_label(11, "minor") == "Bm" and key_label(1, "major") == "Db"
 
 
@@ -212,7 +213,7 @@ def test_transposed_copies_update_key(tmp_path: Path) -> None:
     copies = [r for r in records if r["transpose"]]
     assert copies and all(r["split"] == "train" for r in copies)
     for copy in copies:
-        tonic, mode = parse_key_text(originals[copy["original"]]["key"])
+        tonic, mode = read_key(originals[copy["original"]]["key"])
         assert copy["key"] == key_label(tonic + copy["transpose"], mode)
     assert not any(originals[r["original"]]["split"] == "val" for r in copies)
 

@@ -253,7 +253,7 @@ def test_windows_cover_the_grid_on_bar_lines() -> None:
 
 def test_parse_chords() -> None:
     assert [G.chord_name(G.parse_chord(c)) for c in ["C", "F#m", "Bb7", "Ebmaj7", "Am7"]] == [
-        "C", "Gbm", "Bb7", "Ebmaj7", "Am7",
+        "C", "F#m", "Bb7", "Ebmaj7", "Am7",
     ]  # fmt: skip
     names = ["Bdim", "Caug", "Dsus4", "G/B", "C:min7", "Bb:sus4(b7)", "A:hdim7", "N"]
     assert [G.chord_name(G.parse_chord(c)) for c in names] == [

@@ -11,7 +11,7 @@ import pytest
 from symbolic.cli import main
 from symbolic.lyrics import parse_lyrics
 from symbolic.tasks.lyric2melody import lyric_slots
-from symbolic.tasks.skeleton import Meter
+from symbolic.theory.meter import Meter
 from symbolic.tokenize.lyric import PITCH_SPAN, LyricGrammar, load_lyric_tokenizer
 
 VERSE = """Under the lantern the river is slow,

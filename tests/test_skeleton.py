@@ -5,21 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from symbolic.errors import SymgenError
-from symbolic.tasks.skeleton import (
-    Melody,
-    Meter,
+from symbolic.data.lyric_songs import (
     corpus_statistics,
     iter_songs,
     lyrics_melody_path,
-    metrical_features,
-    parse_key,
-    skeleton,
-    skeleton_ranks,
     song_to_melody,
     syllable_stresses,
-    template,
 )
+from symbolic.errors import SymgenError
+from symbolic.melody import Melody, metrical_features, skeleton, skeleton_ranks, template
+from symbolic.theory.keys import parse_key
+from symbolic.theory.meter import Meter
 
 
 def _mel(onsets, durations, pitches=None):

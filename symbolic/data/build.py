@@ -30,12 +30,13 @@ from typing import Any
 
 import numpy as np
 
-from symbolic.data.meta import key_label, normalize, parse_key_label, programs_of
+from symbolic.data.meta import normalize, programs_of
 from symbolic.data.sources import Piece, list_items, load_piece, source_names
-from symbolic.data.split import split_of
+from symbolic.data.split import piece_split
 from symbolic.errors import SymgenError
 from symbolic.paths import data_root as default_data_root
 from symbolic.score import key_signature
+from symbolic.theory.keys import key_label, parse_key
 
 TOKENIZERS = ("remi", "abc")
 PITCH_RANGE = (21, 108)
@@ -111,7 +112,7 @@ def _records(
     tok = get_tokenizer(tokenizer)
     meta = normalize(piece.id, piece.source, piece.style, piece.meta, piece.score)
     extras = {k: v for k, v in piece.meta.items() if k not in meta}
-    split = split_of(piece.id)
+    split = piece_split(piece)
     out = []
     if tokenizer == "abc":
         if not piece.abc:
@@ -125,7 +126,7 @@ def _records(
     score = piece.score
     if score is None or score.note_num() == 0:
         return []
-    tonic, mode = parse_key_label(meta["key"])
+    tonic, mode = parse_key(meta["key"])
     for shift in shifts if split == "train" else [0]:
         current = score if shift == 0 else transposed(score, shift)
         if current is None:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from symbolic.gm import PROGRAM_NAMES
+from symbolic.theory.chords import parse_chord
+from symbolic.theory.gm import DRUMS, PROGRAM_NAMES
 
-DRUMS = 128
 VARIANTS = 8
 KEEP = {"style": 0.9, "key": 0.75, "tempo": 0.7, "meter": 0.6, "instruments": 0.75, "mood": 0.4,
         "density": 0.25, "length": 0.3, "chords": 0.3}  # fmt: skip
@@ -47,9 +48,6 @@ MOODS = {  # (minor, fast) → words
     (False, False): ("calm", "peaceful", "gentle", "tender"),
     (False, True): ("happy", "cheerful", "joyful", "energetic", "bright"),
 }
-_QUALITY = {"maj": "", "min": "m", "7": "7", "maj7": "maj7", "min7": "m7", "-7": "m7", "-": "m",
-            "dim": "dim", "aug": "aug", "6": "6", "maj6": "6", "sus2": "sus2",
-            "sus4": "sus4"}  # fmt: skip
 
 
 def _key_text(key: str, rng: np.random.Generator) -> str:
@@ -90,13 +88,12 @@ def _instruments_text(programs: list[int], rng: np.random.Generator) -> str:
 
 
 def chord_symbol(label: str) -> str:
-    """POP909 "C:min7/b3" or WJazzD "C-7" → "Cm7"; "" for no chord."""
-    label = label.split("/")[0]
-    m = re.match(r"^([A-G][b#]?):?(.*)$", label)
-    if not m:
+    """POP909 "C:min7/b3" or WJazzD "C-7" → "Cm7"; "" for no chord or an unreadable label."""
+    try:
+        chord = parse_chord(label.split("/")[0], jazz_tensions=":" not in label)
+    except ValueError:
         return ""
-    quality = m.group(2).split("(")[0]
-    return m.group(1) + _QUALITY.get(quality, "" if quality in ("", "maj") else quality)
+    return "" if chord is None else chord.symbol
 
 
 def _opening_chords(record: dict) -> list[str]:
@@ -149,10 +146,14 @@ def caption(record: dict, rng: np.random.Generator) -> tuple[str, list[str]]:
     return text[0].upper() + text[1:] + ("." if rng.random() < 0.5 else ""), named
 
 
-def write_captions(folder: str | Path, variants: int = VARIANTS, seed: int = 0) -> dict:
-    """Caption every piece of a built shard folder `variants` times; store the embeddings."""
-    from symbolic.tasks.text_match import embed
-
+def write_captions(
+    folder: str | Path,
+    embed: Callable[[list[str]], np.ndarray],
+    variants: int = VARIANTS,
+    seed: int = 0,
+) -> dict:
+    """Caption every piece of a built shard folder `variants` times; store the embeddings that
+    `embed` (the text encoder, passed in by the caller: data imports no models) gives them."""
     folder = Path(folder)
     records = [json.loads(line) for line in (folder / "meta.jsonl").open(encoding="utf-8")]
     counts = {}

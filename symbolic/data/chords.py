@@ -12,7 +12,7 @@ the common case), the melody alone, all three tracks, the piano alone; a folk me
 and without its chords; a jazz solo with and without the bass; a chorale's soprano and bass,
 the soprano alone, all four voices.
 
-Output, per split (`train`, `val` by `split_of(piece id)`): `{split}.feats.npy` float16
+Output, per split (`train`, `val` by `piece_split(piece)`): `{split}.feats.npy` float16
 (beats, 57), `{split}.labels.npy` int16 (beats,) class ids (`label_of`: 0 N, 1-96 chords,
 -1 not scored), `{split}.index.npy` int64 (examples, 2) first beat and beat count; and
 `build.json`.
@@ -29,7 +29,7 @@ from symusic import Note, Score, Track
 
 from symbolic.data.pieces import gather, main
 from symbolic.data.sources import load_piece, source_names
-from symbolic.data.split import split_of
+from symbolic.data.split import piece_split
 from symbolic.errors import SymgenError
 from symbolic.score import TPQ
 from symbolic.tokenize.grid import (
@@ -130,7 +130,7 @@ def piece_examples(job: tuple) -> tuple[str, list[tuple[np.ndarray, np.ndarray]]
             if heard.note_num() == 0:
                 continue
             out.append((chord_features(heard, cols)[1], labels))
-        return split_of(piece.id), out or None
+        return piece_split(piece), out or None
     except Exception as err:  # one bad file must not stop a build of thousands
         return f"error {type(err).__name__}: {str(err)[:120]}", None
 

@@ -2,7 +2,7 @@
 
     python -m symbolic.data.grids pop909,chorales,palestrina,nottingham,wjazzd --out data_cache/grid
 
-Output folder, one set per split (`train`, `val`, by `split_of(piece id)`):
+Output folder, one set per split (`train`, `val`, by `piece_split(piece)`):
 
 - ``{split}.cells.npy``: uint8 ``(n, K, 3)``: the (pitch, duration, velocity) ids of every cell,
   pieces concatenated, each piece row-major (row, column).
@@ -26,7 +26,7 @@ import numpy as np
 
 from symbolic.data.pieces import gather, main
 from symbolic.data.sources import load_piece, source_names
-from symbolic.data.split import split_of
+from symbolic.data.split import piece_split
 from symbolic.tokenize.grid import score_to_grid
 
 
@@ -42,7 +42,7 @@ def piece_arrays(job: tuple) -> tuple[str, tuple | None]:
             return "skip", None
         cells = np.stack([grid.pitch, grid.duration, grid.velocity], axis=-1).astype(np.uint8)
         cols = np.stack([grid.chords, grid.bar_position()], axis=-1).clip(0, 255).astype(np.uint8)
-        return split_of(piece.id), (cells.reshape(-1, *cells.shape[2:]), cols, grid.programs)
+        return piece_split(piece), (cells.reshape(-1, *cells.shape[2:]), cols, grid.programs)
     except Exception as err:  # one bad file must not stop a build of thousands
         return f"error {type(err).__name__}: {str(err)[:120]}", None
 

@@ -21,19 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
+from symbolic.data.lyric_songs import iter_songs, song_to_melody, syllable_stresses
 from symbolic.data.split import split_of
 from symbolic.errors import SymgenError
-from symbolic.tasks.skeleton import (
-    PITCH_NAMES,
-    Melody,
-    Meter,
-    bar_chords,
-    estimate_key,
-    iter_songs,
-    skeleton_ranks,
-    song_to_melody,
-    syllable_stresses,
-)
+from symbolic.melody import Melody, bar_chords, skeleton_ranks
+from symbolic.theory.keys import PITCH_NAMES, best_key, pitch_class_histogram
+from symbolic.theory.meter import Meter
 from symbolic.tokenize.lyric import LyricTokenizer, load_lyric_tokenizer, syllable_slots
 
 METER = Meter(4, 4)
@@ -57,7 +50,7 @@ def song_tokens(tok: LyricTokenizer, song: dict) -> tuple[list[int], list[int], 
     on16, dur16 = melody.grid()
     lead = (on16[0] // bar) * bar
     melody = Melody.from_sixteenths(on16 - lead, dur16, melody.pitch)
-    tonic, mode, _ = estimate_key(melody)
+    tonic, mode, _ = best_key(pitch_class_histogram(melody.pitch, melody.duration))
     ref = tonic_reference(tonic, float(np.median(melody.pitch)))
     slots = syllable_slots(
         syllable_stresses(song), info.index_in_word, info.word_len, info.line_index

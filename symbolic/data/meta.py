@@ -6,22 +6,13 @@ control tokens, so one string serves the caption, the control token and the card
 
 from __future__ import annotations
 
-import re
-
 from symusic import Score
 
-from symbolic.score import (
-    bar_count,
-    estimate_key,
-    key_fits,
-    key_signature,
-    pitch_class_histogram,
-)
+from symbolic.errors import SymgenError
+from symbolic.score import bar_count, estimate_key, key_signature, sounding_pitch_classes
+from symbolic.theory.gm import DRUMS
+from symbolic.theory.keys import key_fits, key_label, parse_key
 
-KEY_NAMES: tuple[str, ...] = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
-_PITCH_CLASS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
-_MINOR_MODES = {"m", "min", "minor", "aeolian", "dorian", "phrygian", "locrian"}
-_KEY_TEXT = re.compile(r"^\s*([A-Ga-g])([#b♯♭]?)\s*:?\s*([A-Za-z]*)")
 FIELDS: tuple[str, ...] = (
     "id",
     "source",
@@ -39,29 +30,12 @@ FIELDS: tuple[str, ...] = (
 )
 
 
-def key_label(tonic: int, mode: str) -> str:
-    """ "C", "Cm", "Eb", "Gbm"...: the key name used in metadata and REMI controls."""
-    return KEY_NAMES[tonic % 12] + ("m" if mode == "minor" else "")
-
-
-def parse_key_label(label: str) -> tuple[int, str]:
-    """(tonic pitch class, "major"|"minor") of a key label made by `key_label`."""
-    mode = "minor" if label.endswith("m") else "major"
-    return KEY_NAMES.index(label[:-1] if mode == "minor" else label), mode
-
-
-def parse_key_text(text: str) -> tuple[int, str] | None:
-    """Read a key from annotation text: "Gb:maj", "E:min", ABC "Em", "Ador", "D mix", "C"."""
-    m = _KEY_TEXT.match(text or "")
-    if not m:
+def read_key(text: str) -> tuple[int, str] | None:
+    """The key of annotation text ("Gb:maj", "E:min", ABC "Ador"), or None if it names none."""
+    try:
+        return parse_key(text)
+    except SymgenError:
         return None
-    letter, accidental, mode_text = m.groups()
-    tonic = _PITCH_CLASS[letter.upper()] + {"#": 1, "♯": 1, "b": -1, "♭": -1}.get(accidental, 0)
-    mode_text = mode_text.lower()
-    minor = mode_text in _MINOR_MODES or mode_text[:3] in {"min", "aeo", "dor", "phr", "loc"}
-    if mode_text == "m" or (mode_text.startswith("m") and mode_text[:3] not in {"maj", "mix"}):
-        minor = True
-    return tonic % 12, "minor" if minor else "major"
 
 
 def score_key(score: Score) -> tuple[int, str]:
@@ -72,7 +46,7 @@ def score_key(score: Score) -> tuple[int, str]:
     sharps = int(score.key_signatures[0].key)
     major = (sharps * 7) % 12
     minor = (major + 9) % 12
-    hist = pitch_class_histogram(score)
+    hist = sounding_pitch_classes(score)
     if hist.sum() == 0:
         return major, "major"
     fits = key_fits(hist)
@@ -81,7 +55,7 @@ def score_key(score: Score) -> tuple[int, str]:
 
 def programs_of(score: Score) -> list[int]:
     """Sorted GM programs of the tracks with notes; 128 stands for drums."""
-    return sorted({128 if t.is_drum else int(t.program) for t in score.tracks if t.note_num()})
+    return sorted({DRUMS if t.is_drum else int(t.program) for t in score.tracks if t.note_num()})
 
 
 def normalize(piece_id: str, source: str, style: str, meta: dict, score: Score | None) -> dict:
@@ -91,7 +65,7 @@ def normalize(piece_id: str, source: str, style: str, meta: dict, score: Score |
     out["title"] = meta.get("title")
     out["composer"] = meta.get("composer")
     out["region"] = meta.get("region")
-    annotated = parse_key_text(meta["key"]) if meta.get("key") else None
+    annotated = read_key(meta["key"]) if meta.get("key") else None
     if score is not None:
         tonic, mode = annotated or score_key(score)
         if not score.key_signatures:

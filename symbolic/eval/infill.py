@@ -4,62 +4,25 @@ voice crossings), shared by `benchmarks/bench_infill.py` and the tests."""
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 from symusic import Score, Track
 
-from symbolic.errors import SymgenError
-from symbolic.tokenize.grid import NO_CHORD, QUALITIES, chord_parts, parse_chord, spec
+from symbolic.theory.chords import parse_chord
 
 # SATB ranges (MIDI pitch, inclusive) as taught for chorale writing: S C4-G5, A G3-D5,
 # T C3-G4, B E2-C4.
 SATB_RANGES = ((60, 79), (55, 74), (48, 67), (40, 60))
 
 
-# Harte chord syntax (POP909's chord_midi.txt): root:shorthand(degrees)/bass.
-_SHORTHANDS = {
-    "maj": (0, 4, 7), "min": (0, 3, 7), "dim": (0, 3, 6), "aug": (0, 4, 8),
-    "maj7": (0, 4, 7, 11), "min7": (0, 3, 7, 10), "7": (0, 4, 7, 10), "dim7": (0, 3, 6, 9),
-    "hdim7": (0, 3, 6, 10), "minmaj7": (0, 3, 7, 11), "maj6": (0, 4, 7, 9),
-    "min6": (0, 3, 7, 9), "9": (0, 4, 7, 10, 2), "maj9": (0, 4, 7, 11, 2),
-    "min9": (0, 3, 7, 10, 2), "sus2": (0, 2, 7), "sus4": (0, 5, 7), "5": (0, 7), "1": (0,),
-}  # fmt: skip
-_DEGREES = {"1": 0, "2": 2, "3": 4, "4": 5, "5": 7, "6": 9, "7": 11, "9": 2, "11": 5, "13": 9}
-_HARTE = re.compile(r"^([A-G][#b]*):([a-z0-9]*)(?:\(([^)]*)\))?(?:/(\S+))?$")
-
-
-def _degree(text: str) -> int | None:
-    m = re.fullmatch(r"([#b]*)(\d+)", text.strip())
-    if not m or m.group(2) not in _DEGREES:
-        return None
-    return (_DEGREES[m.group(2)] + m.group(1).count("#") - m.group(1).count("b")) % 12
-
-
 def chord_tones(label: str) -> frozenset[int] | None:
     """Pitch classes of a chord label: a Harte label ("C:min7", "A:sus4(b7)", "F:maj/3",
     "Bb:maj6") with its added degrees and bass, as POP909 annotates them, or a chord symbol
     ("G7", "Am"); None for N or a label that cannot be read."""
-    m = _HARTE.match(label.strip())
-    if m and (m.group(2) or "maj") in _SHORTHANDS:
-        root_text, short, added, bass = m.groups()
-        root = int(chord_parts(np.array([parse_chord(root_text)]))[0][0])
-        tones = set(_SHORTHANDS[short or "maj"])
-        for item in [d.strip() for d in (added or "").split(",") if d.strip()] + [bass or "1"]:
-            degree = _degree(item.lstrip("*"))
-            if degree is None:
-                return None
-            (tones.discard if item.startswith("*") else tones.add)(degree)
-        return frozenset((root + i) % 12 for i in tones)
     try:
-        cid = parse_chord(label)
-    except SymgenError:
+        chord = parse_chord(label)
+    except ValueError:
         return None
-    if cid == NO_CHORD:
-        return None
-    root, q = (int(x[0]) for x in chord_parts(np.array([cid])))
-    intervals = spec()["chord"]["qualities"][QUALITIES[q]]
-    return frozenset((root + i) % 12 for i in intervals)
+    return None if chord is None else chord.tones
 
 
 def harmonic_agreement(

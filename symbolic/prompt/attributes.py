@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from symbolic.prompt.keys import MAJOR_FIFTHS, MAJOR_NAMES, MINOR_FIFTHS, MINOR_NAMES
-from symbolic.prompt.tables import DRUMS
-from symbolic.theory.gm import PROGRAM_NAMES
+from symbolic.theory.gm import DRUMS, PROGRAM_NAMES
+from symbolic.theory.keys import parse_key, signature_sharps
 
 
 def program_names(programs: list[int]) -> list[str]:
@@ -45,9 +44,8 @@ class Attributes:
         """(sharps > 0 / flats < 0, 0 major / 1 minor) for a key-signature event, or None."""
         if self.key is None:
             return None
-        if self.key in MINOR_NAMES:
-            return MINOR_FIFTHS[MINOR_NAMES.index(self.key)], 1
-        return MAJOR_FIFTHS[MAJOR_NAMES.index(self.key)], 0
+        tonic, mode = parse_key(self.key)
+        return signature_sharps(tonic, mode), int(mode == "minor")
 
     def describe(self) -> str:
         """One line for stderr: "jazz · Cm · 160 bpm · 4/4 · Tenor Sax, ... · 16 bars"."""

@@ -8,15 +8,11 @@ import re
 from typing import TYPE_CHECKING
 
 from symbolic.prompt.tables import CONNECTORS, KEY_NOUNS, MINOR_WORDS, ROMANCE_PITCH_CLASSES
+from symbolic.theory.keys import key_name
 
 if TYPE_CHECKING:
     from symbolic.prompt.attributes import Attributes
 
-MAJOR_NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
-MINOR_NAMES = ("Cm", "C#m", "Dm", "D#m", "Em", "Fm", "F#m", "Gm", "G#m", "Am", "Bbm", "Bm")
-# sharps (+) or flats (-) in each key signature, for `Attributes.key_signature`
-MAJOR_FIFTHS = (0, -5, 2, -3, 4, -1, 6, 1, -4, 3, -2, 5)
-MINOR_FIFTHS = (-3, 4, -1, 6, 1, -4, 3, -2, 5, 0, -5, 2)
 _PC = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
 
 _KEY_EN = re.compile(
@@ -46,14 +42,9 @@ _MODE_ONLY = re.compile(
 )
 
 
-def key_name(pitch_class: int, minor: bool) -> str:
-    """The canonical spelling of a key (fewest accidentals, ties to sharps)."""
-    return (MINOR_NAMES if minor else MAJOR_NAMES)[pitch_class % 12]
-
-
 def _set_key(attrs: Attributes, pc: int, minor: bool, written: str, spelled: str | None) -> None:
     """Record a key (the first one named wins); `spelled` is the tonic as written ("Gb")."""
-    name = key_name(pc, minor)
+    name = key_name(pc, "minor" if minor else "major", short=True)
     if attrs.key is not None:
         if name != attrs.key:
             attrs.notes.append(f"several keys named; using the first, {attrs.key}")

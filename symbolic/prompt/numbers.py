@@ -8,12 +8,12 @@ import re
 from typing import TYPE_CHECKING
 
 from symbolic.prompt.tables import NUMBER_WORDS
+from symbolic.theory.limits import MAX_BARS, TEMPO_RANGE
 
 if TYPE_CHECKING:
     from symbolic.prompt.attributes import Attributes
 
-MIN_BPM, MAX_BPM = 20.0, 300.0
-MAX_BARS = 256
+MIN_BPM, MAX_BPM = TEMPO_RANGE
 
 _NUM = r"(?P<num>\d{1,4}|" + "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len)[::-1]) + ")"
 _BARS_RE = re.compile(

@@ -13,7 +13,6 @@ from symbolic.prompt.keys import parse_keys
 from symbolic.prompt.numbers import parse_numbers
 from symbolic.prompt.tables import (
     CONTEXT_PROGRAMS,
-    DRUMS,
     INSTRUMENT_STYLE_HINTS,
     MOOD_EXEMPLARS,
     MOOD_TEMPO_FACTOR,
@@ -25,7 +24,7 @@ from symbolic.prompt.tables import (
 )
 from symbolic.prompt.typos import fix_typos
 from symbolic.prompt.words import parse_words
-from symbolic.theory.gm import PROGRAM_NAMES
+from symbolic.theory.gm import DRUMS, PROGRAM_NAMES
 
 # (text, {label: exemplar phrases}) -> (label of the nearest exemplar, its similarity)
 Nearest = Callable[[str, Mapping[str, tuple[str, ...]]], tuple[str, float]]

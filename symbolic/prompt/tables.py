@@ -12,8 +12,6 @@ from typing import Any
 
 import yaml
 
-DRUMS = 128  # the program the tables use for the drum kit
-
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

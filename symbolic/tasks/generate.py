@@ -102,7 +102,7 @@ def _abc_tunes(lm, prompt: str, out: Path, k: int, seed: int, temperature: float
 
 def _guess_style(score: Score, styles: tuple[str, ...]) -> str:
     """A style for a file from its instruments, when the user names none."""
-    from symbolic.gm import family
+    from symbolic.theory.gm import family
 
     fams = [family(t.program, t.is_drum) for t in score.tracks if t.note_num()]
     for fam in fams:
@@ -135,7 +135,8 @@ def _continue_midi(lm, path, bars, out, k, seed, temperature, top_p, style):
         outs = [out]
     style = style or _guess_style(score, tok.styles)
     tonic, mode = estimate_key(score)
-    from symbolic.tokenize.remi import DRUMS, key_token_value
+    from symbolic.theory.gm import DRUMS
+    from symbolic.theory.keys import key_label
 
     programs = sorted(
         {DRUMS if t.is_drum else int(t.program) for t in score.tracks if t.note_num()}
@@ -143,7 +144,7 @@ def _continue_midi(lm, path, bars, out, k, seed, temperature, top_p, style):
     n_bars = bar_count(score)
     controls = tok.control_ids(
         style=style,
-        key=key_token_value(tonic, mode),
+        key=key_label(tonic, mode),
         programs=programs,
         density=score.note_num() / max(n_bars, 1),
         bars=n_bars + bars,
@@ -165,6 +166,6 @@ def _continue_midi(lm, path, bars, out, k, seed, temperature, top_p, style):
         "input": str(path),
         "style": style,
         "bars_added": bars,
-        "key": key_token_value(tonic, mode),
+        "key": key_label(tonic, mode),
         "programs": programs,
     }

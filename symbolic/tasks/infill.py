@@ -22,8 +22,8 @@ import numpy as np
 from symusic import Note, Score, Track
 
 from symbolic.errors import SymgenError
-from symbolic.gm import FAMILIES, PROGRAM_NAMES, family, program_name
 from symbolic.score import TPQ, check_output, load, save_midi
+from symbolic.theory.gm import FAMILIES, PROGRAM_NAMES, family, program_name
 from symbolic.tokenize.grid import (
     MASK,
     MAX_ROWS,

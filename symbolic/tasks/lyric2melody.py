@@ -21,7 +21,10 @@ import numpy as np
 
 from symbolic.errors import SymgenError
 from symbolic.lyrics import Lyrics, parse_lyrics
-from symbolic.tasks.skeleton import Meter, chord_name, key_name, parse_key
+from symbolic.theory.chords import chord
+from symbolic.theory.keys import key_name, parse_key
+from symbolic.theory.limits import TEMPO_RANGE
+from symbolic.theory.meter import Meter
 from symbolic.tokenize.lyric import LyricGrammar, LyricTokenizer, SyllableSlot, syllable_slots
 
 VOICE_PROGRAM = 53  # GM Voice Oohs
@@ -29,7 +32,6 @@ CHORD_PROGRAM = 0  # GM Acoustic Grand Piano
 WINDOW = 256  # tokens per sampling window: the training length
 CONTEXT = 64  # tokens of earlier syllables a window starts with
 MAX_SYLLABLES = 2000
-TEMPO_RANGE = (20, 300)
 TRAINED_BAR = 16  # the longest bar (16ths) in the training data: 4/4
 LONG_LINE = 16  # syllables: longer lyric lines are sung as several lines
 STRESS_BIAS = 0.5
@@ -183,7 +185,7 @@ def chord_labels(timeline, tonic: int) -> list[tuple[int, str]]:
     """(tick, name) of each chord of the timeline."""
     bar = timeline.bar * TPQ // 4
     return [
-        (b * bar, chord_name(tonic + root, minor))
+        (b * bar, chord(tonic + root, "min" if minor else "maj").symbol)
         for b, (root, minor) in enumerate(timeline.chords)
     ]
 

@@ -17,19 +17,12 @@ from pathlib import Path
 from symusic import Score, Tempo, TimeSignature
 
 from symbolic.errors import SymgenError
-from symbolic.gm import program_name
+from symbolic.theory.gm import program_name
+from symbolic.theory.keys import KEY_PROFILES, key_fits, key_label, parse_key
+from symbolic.theory.limits import MAX_BARS
 
 MAX_PROMPT_CHARS = 5000
-MAX_BARS = 64
 TRAINED_FALLBACK = {"classical": "chorale", "song": "pop"}
-_LETTERS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
-
-
-def tonic_pitch_class(key: str) -> int:
-    """ "F#m" → 6, "Bb" → 10."""
-    pc = _LETTERS[key[0].upper()]
-    pc += key[1:].count("#") - key[1:].count("b")
-    return pc % 12
 
 
 def default_name(prompt: str) -> Path:
@@ -43,9 +36,9 @@ def _to_key(score: Score, tonic: int, mode: str) -> int:
     music, not only the key signature, is in that key; return where the asked key then ranks
     (0 = first of 24) by the key finder music21's analyze("key") uses: Aarden-Essen profiles
     correlated with duration-weighted pitch classes."""
-    from symbolic.score import key_fits, pitch_class_histogram
+    from symbolic.score import sounding_pitch_classes
 
-    hist = pitch_class_histogram(score)
+    hist = sounding_pitch_classes(score)
     if hist.sum() == 0:
         return 0
     fits = key_fits(hist, "aarden")
@@ -67,8 +60,6 @@ def key_bias(tok, tonic: int, mode: str, weight: float = KEY_PRIOR):
     outside the scale become rare, and nothing is forbidden."""
     import numpy as np
     import torch
-
-    from symbolic.score import KEY_PROFILES
 
     profile = np.roll(KEY_PROFILES["aarden"][mode], tonic)
     log_p = weight * np.log(profile / profile.max())
@@ -122,7 +113,6 @@ def text2midi(
     from symbolic.models.sampling import SampleConfig
     from symbolic.score import daw_ready, key_signature, save_midi
     from symbolic.tasks.common import sample_bars
-    from symbolic.tokenize.remi import key_token_value
 
     lm = load_model(model)
     tok = lm.tokenizer
@@ -137,7 +127,7 @@ def text2midi(
     if style != attrs.style:
         attrs.notes.append(f"the model has not learned '{attrs.style}' yet; using {style}")
     mode = attrs.mode or "major"
-    tonic = tonic_pitch_class(attrs.key) if attrs.key else 0
+    tonic = parse_key(attrs.key)[0] if attrs.key else 0
     num, den = map(int, (attrs.meter or "4/4").split("/"))
     meter = _sampling_meter(num, den, tok.vocab)
     if meter != f"{num}/{den}":
@@ -147,7 +137,7 @@ def text2midi(
     sample_bars_n = -(-attrs.bars * bar_ticks // (4 * 480 * sample_num // sample_den))
     controls = tok.control_ids(
         style=style,
-        key=key_token_value(tonic, mode) if attrs.key else None,
+        key=key_label(tonic, mode) if attrs.key else None,
         programs=attrs.instruments,
         bars=attrs.bars,
     )

@@ -42,7 +42,6 @@ No torch here.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -53,11 +52,13 @@ from symusic import Note, Score, Track
 from symbolic.errors import SymgenError
 from symbolic.paths import spec_path
 from symbolic.score import TPQ
+from symbolic.theory import chords as theory_chords
+from symbolic.theory.gm import DRUMS
 
 EMPTY, MASK = 0, 1
 PITCH_OFFSET, DURATION_OFFSET, VELOCITY_OFFSET = 2, 1, 2
 NO_CHORD, CHORD_OFFSET = 2, 3
-DRUM_PROGRAM, PAD_PROGRAM = 128, 129
+DRUM_PROGRAM, PAD_PROGRAM = DRUMS, DRUMS + 1
 
 
 @cache
@@ -70,9 +71,7 @@ def _s(key: str) -> int:
     return int(spec()[key])
 
 
-ROOTS: tuple[str, ...] = tuple(spec()["chord"]["roots"])
 QUALITIES: tuple[str, ...] = tuple(spec()["chord"]["qualities"])
-SUFFIXES: tuple[str, ...] = tuple(spec()["chord"]["suffixes"])
 MAX_ROWS, MAX_POLYPHONY, MAX_DURATION = _s("max_rows"), _s("max_polyphony"), _s("max_duration")
 VELOCITY_BINS, BIN_WIDTH = _s("velocity_bins"), _s("velocity_bin_width")
 STEP = TPQ // _s("columns_per_quarter")  # ticks per column at 480 tpq
@@ -465,7 +464,7 @@ def chord_name(cid: int) -> str:
     if cid == NO_CHORD:
         return "N"
     root, q = divmod(int(cid) - CHORD_OFFSET, len(QUALITIES))
-    return ROOTS[root] + SUFFIXES[q]
+    return theory_chords.chord(root, QUALITIES[q]).symbol
 
 
 def chord_parts(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -580,42 +579,18 @@ def chord_features(score: Score, cols: int | None = None) -> tuple[np.ndarray, n
     return seg, feats
 
 
-_CHORD_RE = re.compile(r"^([A-Ga-g])([#b♯♭]*)(?::)?([^/]*)(?:/.*)?$")
-_QUALITY_ALIASES: dict[str, str] = {
-    "": "maj", "maj": "maj", "M": "maj", "6": "maj", "maj6": "maj", "add9": "maj",
-    "sus2": "maj", "5": "maj",
-    "m": "min", "min": "min", "-": "min", "m6": "min", "min6": "min", "madd9": "min",
-    "7": "dom7", "dom7": "dom7", "9": "dom7", "13": "dom7", "11": "dom7", "7b9": "dom7",
-    "maj7": "maj7", "M7": "maj7", "Δ": "maj7", "j7": "maj7", "maj9": "maj7", "Δ7": "maj7",
-    "m7": "min7", "min7": "min7", "-7": "min7", "m9": "min7", "min9": "min7", "m11": "min7",
-    "dim": "dim", "o": "dim", "°": "dim", "dim7": "dim", "o7": "dim", "m7b5": "dim",
-    "hdim7": "dim", "ø": "dim", "ø7": "dim", "min7b5": "dim",
-    "aug": "aug", "+": "aug", "aug7": "aug",
-    "sus4": "sus4", "sus": "sus4", "sus4(b7)": "sus4", "7sus4": "sus4", "7sus": "sus4",
-}  # fmt: skip
-
-
 def parse_chord(symbol: str) -> int:
     """One chord symbol → chord id: "C", "F#m", "Bb7", "Ebmaj7", "Am7", "Bdim", "Caug",
-    "Dsus4", "G/B" (bass ignored), POP909/Harte "C:min7", "N" / "NC" for no chord."""
-    text = symbol.strip()
-    if text.upper() in ("N", "NC", "N.C.", "-"):
-        return NO_CHORD
-    m = _CHORD_RE.match(text)
-    quality = None
-    if m:
-        letter, accidentals, rest = m.groups()
-        rest = rest.strip()
-        quality = _QUALITY_ALIASES.get(rest) or _QUALITY_ALIASES.get(rest.lower())
-        quality = quality or _QUALITY_ALIASES.get(re.sub(r"\(.*\)$", "", rest))
-    if not m or quality is None:
+    "Dsus4", "G/B" (bass ignored), POP909/Harte "C:min7", "N" / "NC" for no chord; the
+    quality is the nearest of the grid's eight (`symbolic.theory.chords.Chord.quality`)."""
+    try:
+        chord = theory_chords.parse_chord(symbol)
+    except ValueError:
         raise SymgenError(
             f"cannot read the chord {symbol!r}; write chords like C, Am, G7, Fmaj7, Dm7, Bdim, "
             "Caug, Dsus4 or N"
-        )
-    root = "C D EF G A B".index(letter.upper())
-    root += sum({"#": 1, "♯": 1, "b": -1, "♭": -1}[a] for a in accidentals)
-    return chord_id(root % 12, quality)
+        ) from None
+    return NO_CHORD if chord is None else chord_id(chord.root, chord.quality)
 
 
 def chord_bars(text: str) -> list[list[int]]:

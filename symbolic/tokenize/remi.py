@@ -18,9 +18,8 @@ from symusic import Score
 
 from symbolic.errors import SymgenError
 from symbolic.paths import spec_path
+from symbolic.theory.gm import DRUMS
 
-KEY_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
-DRUMS = 128
 MAX_CHORD = 10  # notes one instrument may start at one onset
 
 
@@ -151,11 +150,6 @@ class RemiTokenizer:
             spec["bpe_file"] = bpe.name
         path.write_text(json.dumps(spec, indent=1))
         return path
-
-
-def key_token_value(tonic: int, mode: str) -> str:
-    """Key control value: "C", "Cm", "Eb", "F#m" style names with flats."""
-    return KEY_NAMES[tonic % 12] + ("m" if mode == "minor" else "")
 
 
 def load_remi_tokenizer(path: str | Path | None = None) -> RemiTokenizer:

@@ -55,3 +55,42 @@ def program_name(program: int, is_drum: bool = False) -> str:
 def family(program: int, is_drum: bool = False) -> str:
     """The GM family of a program ("Piano", "Bass", "Strings", ...), or "Drums"."""
     return "Drums" if is_drum else FAMILIES[program // 8]
+
+
+DRUMS = 128  # the program symgen gives a drum track (GM programs are 0-127)
+
+# fmt: off
+DRUM_NAMES: dict[int, str] = {
+    35: "Acoustic Bass Drum", 36: "Bass Drum 1", 37: "Side Stick", 38: "Acoustic Snare",
+    39: "Hand Clap", 40: "Electric Snare", 41: "Low Floor Tom", 42: "Closed Hi-Hat",
+    43: "High Floor Tom", 44: "Pedal Hi-Hat", 45: "Low Tom", 46: "Open Hi-Hat",
+    47: "Low-Mid Tom", 48: "Hi-Mid Tom", 49: "Crash Cymbal 1", 50: "High Tom",
+    51: "Ride Cymbal 1", 52: "Chinese Cymbal", 53: "Ride Bell", 54: "Tambourine",
+    55: "Splash Cymbal", 56: "Cowbell", 57: "Crash Cymbal 2", 58: "Vibraslap",
+    59: "Ride Cymbal 2", 60: "Hi Bongo", 61: "Low Bongo", 62: "Mute Hi Conga",
+    63: "Open Hi Conga", 64: "Low Conga", 65: "High Timbale", 66: "Low Timbale",
+    67: "High Agogo", 68: "Low Agogo", 69: "Cabasa", 70: "Maracas", 71: "Short Whistle",
+    72: "Long Whistle", 73: "Short Guiro", 74: "Long Guiro", 75: "Claves", 76: "Hi Wood Block",
+    77: "Low Wood Block", 78: "Mute Cuica", 79: "Open Cuica", 80: "Mute Triangle",
+    81: "Open Triangle",
+}
+# The pieces of a drum kit (GM percussion notes), as drum measures count them.
+KIT: dict[str, frozenset[int]] = {
+    "kick": frozenset({35, 36}),
+    "snare": frozenset({37, 38, 40}),
+    "tom": frozenset({41, 43, 45, 47, 48, 50}),
+    "hihat": frozenset({42, 44, 46}),
+    "cymbal": frozenset({49, 51, 52, 53, 55, 57, 59}),
+}
+KIT_PIECES: frozenset[int] = frozenset().union(*KIT.values())
+# Roland TD-11 notes (the Groove MIDI Dataset's kit) that differ from the GM drum map: rims
+# and edges played on the same drum or cymbal (the data set's documentation lists them).
+TD11_TO_GM: dict[int, int] = {
+    40: 38, 22: 42, 26: 46, 58: 43, 48: 50, 45: 47, 55: 49, 52: 57, 59: 51,
+}
+# fmt: on
+
+
+def drum_name(pitch: int) -> str:
+    """The GM percussion name of a drum note, or "Drum N" outside the map."""
+    return DRUM_NAMES.get(pitch, f"Drum {pitch}")

@@ -1,0 +1,1 @@
+"""Music theory every layer shares: keys, chords, meter, General MIDI, limits. No torch."""
