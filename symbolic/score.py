@@ -317,22 +317,25 @@ def save_midi(score: Score, path: str | Path) -> Path:
     return write_atomic(path, daw_ready(score).dumps_midi())
 
 
-def bar_count(score: Score) -> int:
-    """Number of bars (started) up to the last note end, following meter changes."""
-    end = score.end()
-    if end <= 0:
-        return 0
+def bar_lines(score: Score, end: int | None = None) -> np.ndarray:
+    """Start tick of every bar up to `end` (default: the last note end), following meter
+    changes; a file without a time signature is in 4/4."""
+    end = score.end() if end is None else end
     sigs = list(score.time_signatures) or [TimeSignature(0, 4, 4)]
     if sigs[0].time > 0:
         sigs.insert(0, TimeSignature(0, 4, 4))
-    bars = 0
+    starts = []
     for sig, nxt in zip(sigs, [*sigs[1:], None], strict=True):
         stop = end if nxt is None else min(nxt.time, end)
-        if stop <= sig.time:
-            continue
-        bar_len = score.tpq * 4 * sig.numerator // sig.denominator
-        bars += -(-(stop - sig.time) // bar_len)
-    return int(bars)
+        if stop > sig.time:
+            bar_len = score.tpq * 4 * sig.numerator // sig.denominator
+            starts.append(np.arange(sig.time, stop, bar_len))
+    return np.concatenate(starts).astype(np.int64) if starts else np.zeros(0, np.int64)
+
+
+def bar_count(score: Score) -> int:
+    """Number of bars (started) up to the last note end, following meter changes."""
+    return len(bar_lines(score)) if score.end() > 0 else 0
 
 
 def describe(score: Score) -> dict:

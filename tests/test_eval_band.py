@@ -1,0 +1,73 @@
+"""Band measures on parts built here: a rock beat, random hand percussion, a walking bass,
+a bass played as chords, flat and shaped velocities."""
+
+from __future__ import annotations
+
+import numpy as np
+from symusic import Note, Score, TimeSignature, Track
+
+from symbolic.eval.band import bass_measures, drum_measures, velocity_spread
+
+TPQ, BAR = 480, 4 * 480
+
+
+def _score(track: Track, bars: int = 4) -> Score:
+    score = Score(TPQ)
+    score.time_signatures.append(TimeSignature(0, 4, 4))
+    score.tracks.append(track)
+    return score
+
+
+def _track(notes: list[tuple[int, int, int, int]], drum: bool = False) -> Track:
+    track = Track("Drums" if drum else "Bass", 0 if drum else 33, drum)
+    for time, dur, pitch, vel in notes:
+        track.notes.append(Note(time, dur, pitch, vel))
+    return track
+
+
+def rock_beat(bars: int = 4) -> Track:
+    notes = []
+    for b in range(bars):
+        for eighth in range(8):
+            notes.append((b * BAR + eighth * 240, 60, 42, 70))  # closed hi-hat
+        notes += [(b * BAR, 60, 36, 100), (b * BAR + 960, 60, 36, 100)]  # kick on 1 and 3
+        notes += [(b * BAR + 480, 60, 38, 110), (b * BAR + 1440, 60, 38, 110)]  # snare 2, 4
+    return _track(notes, drum=True)
+
+
+def test_a_rock_beat_is_a_kit_groove():
+    track = rock_beat()
+    m = drum_measures(_score(track), track)
+    assert m["kit_share"] == 1.0
+    assert m["kick_snare_share"] == 4 / 12
+    assert m["hits_per_bar"] == 12
+    assert m["groove_consistency"] == 1.0
+
+
+def test_random_hand_percussion_scores_low():
+    rng = np.random.default_rng(0)
+    notes = [
+        (int(t) * 120, 60, int(p), 80)
+        for t, p in zip(rng.integers(0, 64, 12), rng.integers(60, 82, 12), strict=True)
+    ]
+    track = _track(notes, drum=True)
+    m = drum_measures(_score(track), track)
+    assert m["kit_share"] == 0.0 and m["kick_snare_share"] == 0.0
+    assert m["groove_consistency"] < 0.3
+    assert drum_measures(_score(track), track, bars=(1, 2))["hits"] < 12
+
+
+def test_bass_register_and_one_note_share():
+    walking = _track([(i * 480, 480, 28 + (i * 5) % 12, 90) for i in range(16)])
+    assert bass_measures(walking) == {"notes": 16, "median_pitch": 33.0, "one_note_share": 1.0}
+    chords = _track([(i * 960, 960, p, 90) for i in range(4) for p in (60, 64, 67)])
+    m = bass_measures(chords)
+    assert m["median_pitch"] == 64 and m["one_note_share"] == 0.0
+    assert bass_measures(chords, window=(0, 960))["notes"] == 3
+
+
+def test_velocity_spread():
+    assert velocity_spread([_track([(i * 480, 480, 40, 80) for i in range(8)])]) == 0.0
+    shaped = _track([(i * 480, 480, 40, 60 + 10 * (i % 4)) for i in range(8)])
+    assert velocity_spread([shaped]) > 6
+    assert velocity_spread([]) == 0.0
