@@ -1,4 +1,5 @@
-"""Where symgen finds its specs, shipped models and the shared data sets."""
+"""Where symgen finds its tokenizer specs and shipped models (package data inside `symbolic/`)
+and the shared data sets (outside it)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,17 @@ def data_root() -> Path:
 
 
 def spec_path(name: str) -> Path:
-    """A tokenizer spec (`tokenizers/NAME.json|yaml`) kept as data beside the package."""
+    """A tokenizer spec (`symbolic/specs/NAME.json|yaml`), shipped as package data.
+
+    The folder is data, not a package (no `__init__.py`): found beside this module, so in an
+    installed wheel it is site-packages/symbolic/specs/.
+    """
+    folder = PACKAGE_DIR / "specs"
     for ext in (".json", ".yaml"):
-        path = REPO_DIR / "tokenizers" / f"{name}{ext}"
+        path = folder / f"{name}{ext}"
         if path.exists():
             return path
-    raise FileNotFoundError(f"no tokenizer spec named {name!r} in {REPO_DIR / 'tokenizers'}")
+    raise FileNotFoundError(f"no tokenizer spec named {name!r} in {folder}")
 
 
 def checkpoint_dir(name: str) -> Path:

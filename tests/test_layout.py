@@ -23,10 +23,17 @@ def test_no_module_over_800_lines():
     assert not long, f"split these modules: {long}"
 
 
-@pytest.mark.parametrize("folder", ["tokenizers", "datasets"])
+@pytest.mark.parametrize("folder", ["symbolic/specs", "datasets"])
 def test_spec_folders_are_not_packages(folder):
-    """Hugging Face's `tokenizers` and `datasets` have these names: ours must stay data."""
-    assert not (REPO / folder / "__init__.py").exists()
+    """Data folders stay data: `datasets` has the name of Hugging Face's package, and the
+    tokenizer specs (once `tokenizers/`, the name of another) are package data, not a module."""
+    assert (REPO / folder).is_dir()
+    assert not list((REPO / folder).rglob("*.py"))
+
+
+def test_no_top_level_folder_shadows_hugging_face():
+    """`tokenizers/` at the top would shadow the package transformers imports."""
+    assert not (REPO / "tokenizers").exists()
 
 
 def test_import_contracts_hold():

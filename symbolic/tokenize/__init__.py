@@ -11,7 +11,7 @@ NAMES = ("remi", "abc", "lyric2melody")
 
 
 def get_tokenizer(name: str):
-    """The tokenizer called `name`, built from its spec under `tokenizers/`."""
+    """The tokenizer called `name`, built from its spec under `symbolic/specs/`."""
     if name == "remi":
         from symbolic.tokenize.remi import load_remi_tokenizer
 

@@ -1,7 +1,7 @@
 """Music-aware ABC tokenizer with an exact round trip.
 
 The vocabulary is structured (header fields, pitches, lengths, bar lines, chord symbols...) and
-built from ``tokenizers/abc.yaml`` in file order, so ids never change between runs.
+built from ``symbolic/specs/abc.yaml`` in file order, so ids never change between runs.
 
 ``normalize`` defines the canonical text of one tune; tokens are a lossless encoding of it, so
 ``decode(encode(normalize(x))) == normalize(x)``. What normalization keeps and drops:
@@ -36,11 +36,12 @@ import numpy as np
 import yaml
 
 from symbolic.errors import SymgenError
+from symbolic.paths import spec_path
 
 if TYPE_CHECKING:
     from symbolic.tokenize.abc_grammar import AbcGrammar
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "tokenizers" / "abc.yaml"
+SPEC_PATH = spec_path("abc")
 
 PAD, BOS, EOS, BODY = "<pad>", "<bos>", "<eos>", "<body>"
 SPACE, NEWLINE = " ", "\n"
@@ -158,7 +159,7 @@ class AbcTokenizer:
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_spec(cls, path: str | Path = SPEC_PATH) -> AbcTokenizer:
-        """Build from a YAML (or JSON) spec file such as ``tokenizers/abc.yaml``."""
+        """Build from a YAML (or JSON) spec file such as ``symbolic/specs/abc.yaml``."""
         path = Path(path)
         if not path.is_file():
             raise SymgenError(f"ABC tokenizer spec {path} not found: pass the path to abc.yaml")
@@ -759,7 +760,7 @@ _TOKENIZER: AbcTokenizer | None = None
 
 
 def load_abc_tokenizer() -> AbcTokenizer:
-    """The tokenizer built from ``tokenizers/abc.yaml`` (cached)."""
+    """The tokenizer built from ``symbolic/specs/abc.yaml`` (cached)."""
     global _TOKENIZER
     if _TOKENIZER is None:
         _TOKENIZER = AbcTokenizer.from_spec(SPEC_PATH)

@@ -1,6 +1,6 @@
 """GETScore-style grid: track rows x 16th-note columns, for discrete diffusion (fill in tracks).
 
-Layout (the spec as data is `tokenizers/grid.json`):
+Layout (the spec as data is `symbolic/specs/grid.json`):
 
 - **Columns** are 16th notes of the score's own quarter-note grid from tick 0: at 480 tpq a
   column is 120 ticks, column `c` holds the notes whose onset is tick `120 c`. Time stays in
@@ -63,7 +63,7 @@ DRUM_PROGRAM, PAD_PROGRAM = DRUMS, DRUMS + 1
 
 @cache
 def spec() -> dict:
-    """The grid spec (`tokenizers/grid.json`)."""
+    """The grid spec (`symbolic/specs/grid.json`)."""
     return json.loads(spec_path("grid").read_text())
 
 

@@ -1,6 +1,6 @@
 """Lyric-to-melody tokens: the syllables' stress and place interleaved with the notes sung to them.
 
-One sequence per song (the layout is in ``tokenizers/lyric2melody.yaml``): a header (``<bos>``
+One sequence per song (the layout is in ``symbolic/specs/lyric2melody.yaml``): a header (``<bos>``
 and the mode), then per line ``Line_n`` and per syllable the lyric tokens (``Syl_…``: stress,
 position in the word, line end) followed by the melody tokens: the skeleton flag (WuYun's
 metrical accents, long notes and syncopations), bar advances each with the bar's chord
@@ -106,7 +106,7 @@ class LyricTokenizer:
 
     @classmethod
     def from_spec(cls, path: str | Path | None = None) -> LyricTokenizer:
-        """Build from ``tokenizers/lyric2melody.yaml`` (or a JSON copy saved with a model)."""
+        """Build from ``symbolic/specs/lyric2melody.yaml`` (or a JSON copy saved with a model)."""
         path = Path(path) if path else spec_path("lyric2melody")
         if not path.is_file():
             raise SymgenError(f"lyric tokenizer spec {path} not found")

@@ -1,6 +1,6 @@
 """REMI tokens for multi-track MIDI: miditok's REMI plus control tokens, and a grammar for sampling.
 
-The spec lives in `tokenizers/remi.json` (miditok config + control token values), so the
+The spec lives in `symbolic/specs/remi.json` (miditok config + control token values), so the
 vocabulary is data and ids never shift. Control tokens (style, key, instruments, density,
 length) are miditok special tokens placed after BOS; they condition the language models.
 No torch here: tokenizers stay importable without it.
@@ -153,7 +153,7 @@ class RemiTokenizer:
 
 
 def load_remi_tokenizer(path: str | Path | None = None) -> RemiTokenizer:
-    """The REMI tokenizer from a spec file (default: `tokenizers/remi.json`)."""
+    """The REMI tokenizer from a spec file (default: `symbolic/specs/remi.json`)."""
     path = Path(path or spec_path("remi"))
     spec = json.loads(path.read_text())
     spec.pop("name", None)
