@@ -12,7 +12,7 @@ install: $(STAMP) fluidsynth
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q -e ".[dev,text,lyrics]"
+	$(BIN)/python -m pip install -q -e ".[dev]"
 	@touch $(STAMP)
 
 # FluidSynth renders audio: installed with apt-get when we are root, else the command is shown.

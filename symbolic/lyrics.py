@@ -43,7 +43,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-from symbolic.errors import SymgenError
+from symbolic.errors import SymgenError, require
 
 FUNCTION_WORDS = frozenset(
     {"a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "from", "with", "as"}
@@ -243,7 +243,7 @@ def _fold_chars(text: str) -> list[str]:
 
 def _cmu_stresses(word: str) -> list[int] | None:
     """Stress digits of the first CMU pronunciation, or None."""
-    import pronouncing
+    pronouncing = require("pronouncing", "pronouncing", "syllables and stress (lyric2melody)")
 
     phones = pronouncing.phones_for_word(word)
     if not phones:
@@ -336,7 +336,7 @@ def _hyphenator(left: int, right: int):
     """A cached en_US pyphen hyphenator."""
     key = (left, right)
     if key not in _HYPHENATORS:
-        import pyphen
+        pyphen = require("pyphen", "pyphen", "syllables and stress (lyric2melody)")
 
         _HYPHENATORS[key] = pyphen.Pyphen(lang="en_US", left=left, right=right)
     return _HYPHENATORS[key]

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 from symusic import Score
 
+from symbolic.errors import require
+
 TOP_PATTERNS = 40
 MAX_POINTS = 600
 
@@ -119,6 +121,7 @@ class StyleClassifier:
     """Logistic regression on `style_features` (scikit-learn), fitted on labelled scores."""
 
     def __init__(self) -> None:
+        require("sklearn", "scikit-learn", "the style classifier")
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
