@@ -31,6 +31,10 @@ CHORALES = sorted(
 FAST_CHORALES = CHORALES[::40]
 NOTTINGHAM = data_root() / "nottingham" / "midi"
 NOTTINGHAM_FILES = sorted(NOTTINGHAM.glob("*.mid")) if NOTTINGHAM.is_dir() else []
+BAND = data_root() / "band"
+BAND_FILES = sorted(BAND.glob("*/*.mid"))[::4] if BAND.is_dir() else []
+GROOVE = data_root() / "groove" / "midi"
+GROOVE_FILES = sorted(GROOVE.glob("*/*/*.mid"))[::50] if GROOVE.is_dir() else []
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +57,7 @@ def chorale_midi(request: pytest.FixtureRequest):
 
 
 def _notes(score: Score) -> np.ndarray:
-    """Sorted (program, pitch, onset, duration) rows; times in 1/tpq-free units (x lcm)."""
+    """Sorted (program, pitch, onset, duration, velocity) rows; times in 1/tpq-free units."""
     rows = []
     for track in score.tracks:
         arr = track.notes.numpy()
@@ -66,16 +70,17 @@ def _notes(score: Score) -> np.ndarray:
                     arr["pitch"].astype(np.int64),
                     arr["time"].astype(np.int64) * scale,
                     arr["duration"].astype(np.int64) * scale,
+                    arr["velocity"].astype(np.int64),
                 ],
                 1,
             )
         )
-    out = np.concatenate(rows) if rows else np.zeros((0, 4), dtype=np.int64)
+    out = np.concatenate(rows) if rows else np.zeros((0, 5), dtype=np.int64)
     return out[np.lexsort(out.T[::-1])]
 
 
 def _check_round_trip(tok, score: Score) -> None:
-    ref = tok.miditok.preprocess_score(score.copy())
+    ref = tok.miditok.preprocess_score(tok.prepare(score).copy())
     ids = tok.encode_score(score)
     dec = tok.decode(ids)
     np.testing.assert_array_equal(_notes(dec), _notes(ref))
@@ -111,3 +116,18 @@ def test_remi_round_trip_every_chorale(tok, chorale_midi, path: Path) -> None:
 @pytest.mark.parametrize("path", NOTTINGHAM_FILES or [None], ids=lambda p: p.name if p else "none")
 def test_remi_round_trip_nottingham(tok, path: Path) -> None:
     _check_round_trip(tok, Score.from_file(str(path)))
+
+
+@pytest.mark.parametrize("path", BAND_FILES + GROOVE_FILES, ids=lambda p: p.name)
+def test_remi_round_trip_band_and_drums(tok, path: Path) -> None:
+    """Band arrangements and drum performances: drums and velocities (in 8 bins) come back,
+    drum hits as 16ths."""
+    from symbolic.score import load
+
+    score = load(path)
+    assert tok.has_velocity
+    _check_round_trip(tok, score)
+    ids = tok.encode_score(score)
+    drums = [t for t in tok.decode(ids).tracks if t.is_drum]
+    if any(t.is_drum and t.note_num() for t in score.tracks):
+        assert drums and len(set(drums[0].notes.numpy()["duration"].tolist())) == 1

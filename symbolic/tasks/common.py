@@ -72,9 +72,10 @@ def sample_bars(
     return new
 
 
-def add_notes(score: Score, new: Score, offset: int) -> None:
+def add_notes(score: Score, new: Score, offset: int, velocities: bool = False) -> None:
     """Put `new`'s notes, shifted by `offset` ticks, into `score`'s tracks: same program (drums
-    to drums), and among tracks sharing a program the one nearest in mean pitch."""
+    to drums), and among tracks sharing a program the one nearest in mean pitch. With
+    `velocities` the sampled ones are kept, else a note gets its track's median velocity."""
     new = new.resample(score.tpq, min_dur=1)
     tracks = [t for t in score.tracks if t.note_num()]
     for src in new.tracks:
@@ -94,13 +95,17 @@ def add_notes(score: Score, new: Score, offset: int) -> None:
             sel = choice == j
             if not sel.any():
                 continue
-            velocity = int(np.median(track.notes.numpy()["velocity"]))
+            velocity = (
+                arr["velocity"][sel]
+                if velocities
+                else np.full(int(sel.sum()), np.median(track.notes.numpy()["velocity"]))
+            )
             track.notes.extend(
                 Note.from_numpy(
                     time=(arr["time"][sel] + offset).astype(np.int32),
                     duration=arr["duration"][sel],
                     pitch=arr["pitch"][sel],
-                    velocity=np.full(int(sel.sum()), velocity, dtype=np.int8),
+                    velocity=velocity.astype(np.int8),
                 )
             )
             track.notes.sort()

@@ -159,7 +159,7 @@ def _continue_midi(lm, path, bars, out, k, seed, temperature, top_p, style):
         cfg = SampleConfig(temperature=temperature, top_p=top_p, seed=seed + 1000 * i)
         new = sample_bars(lm, controls, body, bars, grammar, cfg)
         result = score.copy()
-        add_notes(result, tok.decode(new), offset)
+        add_notes(result, tok.decode(new), offset, velocities=tok.has_velocity)
         outputs.append(str(save_midi(result, target)))
     return {
         "outputs": outputs,

@@ -60,7 +60,10 @@ def family(program: int, is_drum: bool = False) -> str:
 DRUMS = 128  # the program symgen gives a drum track (GM programs are 0-127)
 
 # fmt: off
+# GM percussion (35-81) and the GM2 notes band files also use (27-34, 82-87).
 DRUM_NAMES: dict[int, str] = {
+    27: "High Q", 28: "Slap", 29: "Scratch Push", 30: "Scratch Pull", 31: "Sticks",
+    32: "Square Click", 33: "Metronome Click", 34: "Metronome Bell",
     35: "Acoustic Bass Drum", 36: "Bass Drum 1", 37: "Side Stick", 38: "Acoustic Snare",
     39: "Hand Clap", 40: "Electric Snare", 41: "Low Floor Tom", 42: "Closed Hi-Hat",
     43: "High Floor Tom", 44: "Pedal Hi-Hat", 45: "Low Tom", 46: "Open Hi-Hat",
@@ -72,7 +75,8 @@ DRUM_NAMES: dict[int, str] = {
     67: "High Agogo", 68: "Low Agogo", 69: "Cabasa", 70: "Maracas", 71: "Short Whistle",
     72: "Long Whistle", 73: "Short Guiro", 74: "Long Guiro", 75: "Claves", 76: "Hi Wood Block",
     77: "Low Wood Block", 78: "Mute Cuica", 79: "Open Cuica", 80: "Mute Triangle",
-    81: "Open Triangle",
+    81: "Open Triangle", 82: "Shaker", 83: "Jingle Bell", 84: "Belltree", 85: "Castanets",
+    86: "Mute Surdo", 87: "Open Surdo",
 }
 # The pieces of a drum kit (GM percussion notes), as drum measures count them.
 KIT: dict[str, frozenset[int]] = {

@@ -14,13 +14,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
-from symusic import Score
+from symusic import Note, Score
 
 from symbolic.errors import SymgenError
 from symbolic.paths import spec_path
-from symbolic.theory.gm import DRUMS
+from symbolic.theory.gm import DRUM_NAMES, DRUMS
 
 MAX_CHORD = 10  # notes one instrument may start at one onset
+DRUM_BEATS = 0.5  # the longest drum hit the grammar allows (they are encoded a 16th long)
 
 
 class RemiTokenizer:
@@ -54,6 +55,8 @@ class RemiTokenizer:
         self.length_edges = np.array(spec["length_edges"], dtype=int)
         self.positions_per_beat = max(cfg["beat_res"].values())
         self.types = np.array([t.split("_", 1)[0] for t in self.id_to_token])
+        self.has_velocity = bool(cfg.get("use_velocities"))
+        self.grammar_tables: dict | None = None  # the sampling grammar's masks, made once
 
     @property
     def vocab_size(self) -> int:
@@ -61,8 +64,21 @@ class RemiTokenizer:
 
     def encode_score(self, score: Score) -> list[int]:
         """REMI ids of a score (one stream for all tracks), without BOS/EOS."""
-        seq = self.miditok.encode(score)
+        seq = self.miditok.encode(self.prepare(score))
         return list(seq.ids)
+
+    def prepare(self, score: Score) -> Score:
+        """The score as it is encoded: with velocities in the vocabulary, drum hits are a 16th
+        long (their length is not heard, so the model need not learn it)."""
+        if not (self.has_velocity and any(t.is_drum for t in score.tracks)):
+            return score
+        score = score.copy()
+        for track in score.tracks:
+            if track.is_drum and track.note_num():
+                notes = track.notes.numpy()
+                notes["duration"][:] = max(score.tpq // 4, 1)
+                track.notes = Note.from_numpy(**notes)
+        return score
 
     def decode(self, ids: Sequence[int]) -> Score:
         """A score from REMI ids; special and control tokens are skipped."""
@@ -250,7 +266,9 @@ class RemiGrammar:
                 mask[used] = False
             return mask
         if p in ("Pitch", "PitchDrum"):
-            return m["Duration"]
+            return m["Velocity"] if self.tok.has_velocity else self._duration_mask()
+        if p == "Velocity":
+            return self._duration_mask()
         # after TimeSig, Tempo or Duration: a later position, the next bar, or the end
         mask = m["none"].copy()
         missing = self.required - self.played if self.bars else set()
@@ -273,6 +291,9 @@ class RemiGrammar:
             if p == "Duration" and self.max_bars is None:
                 mask[self.tok.eos_id] = True
         return mask
+
+    def _duration_mask(self) -> np.ndarray:
+        return self.masks["DrumDuration" if self.program == -1 else "Duration"]
 
     @property
     def position_ids(self) -> np.ndarray:
@@ -307,13 +328,10 @@ class RemiGrammar:
             self.prev = kind
 
 
-_MASK_CACHE: dict[int, dict] = {}
-
-
 def _masks(tok: RemiTokenizer) -> dict:
-    """Per-type masks and value tables, computed once per tokenizer."""
-    if id(tok) in _MASK_CACHE:
-        return _MASK_CACHE[id(tok)]
+    """Per-type masks and value tables of a tokenizer, computed once and kept on it."""
+    if tok.grammar_tables is not None:
+        return tok.grammar_tables
     n = tok.vocab_size
     types = tok.types
     out: dict = {"none": np.zeros(n, dtype=bool)}
@@ -325,6 +343,7 @@ def _masks(tok: RemiTokenizer) -> dict:
         "Program",
         "Pitch",
         "PitchDrum",
+        "Velocity",
         "Duration",
         "Position",
     ):
@@ -340,5 +359,15 @@ def _masks(tok: RemiTokenizer) -> dict:
     out["position_ids"] = order[: int((positions >= 0).sum())]
     out["position_values"] = positions
     out["tempo_values"] = tempos
-    _MASK_CACHE[id(tok)] = out
+    # Drums: only the GM percussion notes, each with the one short duration drum notes get.
+    kit = out["PitchDrum"].copy()
+    for i in np.flatnonzero(kit):
+        kit[i] = int(tok.id_to_token[i].split("_")[1]) in DRUM_NAMES
+    out["PitchDrum"] = kit
+    out["DrumDuration"] = out["Duration"].copy()
+    if tok.has_velocity:  # drum hits are encoded a 16th long (an 8th where miditok rounds up)
+        for i in np.flatnonzero(out["Duration"]):
+            whole, num, den = map(int, tok.id_to_token[i].split("_")[1].split("."))
+            out["DrumDuration"][i] = whole + num / den <= DRUM_BEATS
+    tok.grammar_tables = out
     return out
