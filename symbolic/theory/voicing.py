@@ -1,0 +1,40 @@
+"""Chord voicings: where the tones of a `Chord` go when a chord symbol becomes notes.
+
+A lead-sheet realisation, as a pianist's left hand and middle register would play it: the bass
+(the slash bass, else the root) alone in a low octave, the other tones as a close-position
+chord in one octave above it. A chord of more than four tones drops the root (the bass plays
+it), then the perfect fifth, then the later tensions, so that a 13th chord keeps third,
+seventh, ninth and thirteenth.
+"""
+
+from __future__ import annotations
+
+from symbolic.theory.chords import Chord
+
+BASS_LOW = 36  # C2: the bass note lies in 36-47
+UPPER_LOW = 55  # G3: the upper tones lie in 55-66
+MAX_UPPER = 4
+
+
+def close_voicing(pitch_classes: list[int], low: int = UPPER_LOW) -> list[int]:
+    """Each pitch class once, within [low, low + 11], low to high."""
+    return sorted({low + (pc - low) % 12 for pc in pitch_classes})
+
+
+def upper_tones(chord: Chord, max_tones: int = MAX_UPPER) -> list[int]:
+    """The pitch classes above the bass: the chord's tones, thinned to `max_tones` by
+    dropping the root, then an unaltered fifth, then the last tensions."""
+    intervals = list(chord.intervals)
+    for drop in (0, 7):
+        if len(intervals) > max_tones and drop in intervals:
+            intervals.remove(drop)
+    return [(chord.root + i) % 12 for i in intervals[:max_tones]]
+
+
+def lead_sheet_voicing(
+    chord: Chord, bass_low: int = BASS_LOW, low: int = UPPER_LOW, max_upper: int = MAX_UPPER
+) -> list[int]:
+    """MIDI pitches, low to high: the bass in [bass_low, bass_low + 11], then the close
+    voicing of `upper_tones` in [low, low + 11]."""
+    bass = chord.root if chord.bass is None else chord.bass
+    return [bass_low + (bass - bass_low) % 12, *close_voicing(upper_tones(chord, max_upper), low)]
