@@ -7,7 +7,8 @@ Output folder:
   for ABC).
 - ``train.idx.npy`` / ``val.idx.npy``: int64 ``(n, 3)``: start offset, prefix length, total length.
 - ``meta.jsonl``: one line per piece (normalized metadata, split, transpose, tokens).
-- ``build.json``: sources, tokenizer name, vocab size, eos id, counts, seconds, date.
+- ``build.json``: sources, tokenizer name, vocab size, eos id, counts, seconds, date; per
+  source also ``flagged``, the pieces its loader flags (``meta["flags"]``, e.g. "no drums").
 
 Pieces are parsed and tokenized in worker processes (music21 is slow); the main process only
 writes, in item order, so the same inputs give the same shards. Only REMI transposes: ABC
@@ -266,6 +267,9 @@ def build(
                 meta_file.write(json.dumps(_jsonable(record), ensure_ascii=False) + "\n")
                 key = "copies" if record.get("transpose") else "pieces"
                 stats[name][key] += 1
+                for flag in record.get("flags", []) if key == "pieces" else []:
+                    flagged = stats[name].setdefault("flagged", {})  # e.g. "no drums": 3
+                    flagged[flag] = flagged.get(flag, 0) + 1
                 stats[name]["tokens"] += len(seq)
                 stats_split[split]["pieces"] += 1
                 stats_split[split]["tokens"] += len(seq)

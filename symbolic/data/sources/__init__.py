@@ -16,10 +16,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from symbolic.data.sources import (
+    band,
     chorales,
     folk,
+    groove,
     lyrics_melody,
     nottingham,
+    openewld,
     polyphony,
     pop909,
     quartets,
@@ -54,6 +57,9 @@ REGISTRY: dict[str, Source] = {
         nottingham.SOURCE,
         wjazzd.SOURCE,
         lyrics_melody.SOURCE,
+        groove.SOURCE,
+        band.SOURCE,
+        openewld.SOURCE,
     )
 }
 
