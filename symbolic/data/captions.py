@@ -1,6 +1,7 @@
 """MidiCaps-style captions from a piece's extracted features, and their sentence embeddings.
 
-A caption names some of: style (from the source), key, tempo (a bpm number or a word whose
+A caption names some of: style (from the source; for the sources of many styles, groove, band
+and openewld, from the record's own style), key, tempo (a bpm number or a word whose
 range holds it), meter, instruments, mood (from mode and tempo), density, length and the
 opening chords, in varied wording and order. Each attribute is left out now and then, so the
 text2midi model learns to fill what a prompt leaves open. `write_captions` stores K variants per
@@ -40,6 +41,22 @@ STYLE_PHRASES: dict[str, tuple[str, ...]] = {
     "wjazzd": ("a jazz solo", "a jazz piece", "a bebop tune", "a swing jazz combo piece",
                "straight-ahead jazz", "a jazz improvisation over a rhythm section"),
     "folk": ("a folk tune", "a traditional folk melody"),
+    # sources of many styles: {style} is the record's style in STYLE_WORDING's words (none:
+    # left out), {beat} a Groove record's beat or fill; "drum" phrases only where drums play
+    "groove": ("a {style} drum {beat}", "a {style} {beat} on a drum kit", "{style} drums",
+               "a {style} {beat} played by a drummer", "a {style} {beat} played on drums"),
+    "band": ("a {style} song with drums and bass", "a {style} band arrangement",
+             "a {style} track for a band", "{style} music played by a band",
+             "a {style} tune for a full band with drums"),
+    "openewld": ("a {style} standard lead sheet with chords", "a {style} lead sheet with chords",
+                 "a {style} tune with chord symbols", "a {style} song: melody and chords",
+                 "a {style} melody over chord changes"),
+}  # fmt: skip
+# a style label → the words a caption says it in (others: the label itself)
+STYLE_WORDING: dict[str, tuple[str, ...]] = {
+    "hip-hop": ("hip-hop", "hip hop"), "latin": ("Latin",), "afro-cuban": ("Afro-Cuban",),
+    "electronic": ("electronic", "EDM"), "soul": ("soul", "R&B"), "funk": ("funk", "funky"),
+    "metal": ("metal", "heavy metal"), "boogie": ("boogie-woogie",), "world": ("world music",),
 }  # fmt: skip
 METER_WORDS = {"3/4": ("waltz",), "6/8": ("jig",), "9/8": ("slip jig",), "2/4": ("march",)}
 MOODS = {  # (minor, fast) → words
@@ -107,13 +124,33 @@ def _opening_chords(record: dict) -> list[str]:
     return chords
 
 
+def _styled(template: str, record: dict, rng: np.random.Generator) -> str:
+    """A phrase template of a many-style source filled from the record: its style in words
+    ("a funk drum groove", "an Afro-Cuban drum fill", "a jazz standard lead sheet with
+    chords"); a template that names drums gives way to one that does not when none play."""
+    source = record.get("source", "")
+    if DRUMS not in (record.get("programs") or [DRUMS]) and "drum" in template:
+        template = str(rng.choice([t for t in STYLE_PHRASES[source] if "drum" not in t]))
+    label = str(record.get("style") or "")
+    words = str(rng.choice(STYLE_WORDING.get(label, (label,)))) if label else ""
+    beat = "fill" if record.get("beat_type") == "fill" else "groove"
+    text = template.format(style=words, beat=beat)
+    return _article(re.sub(r"\s+", " ", text).strip())
+
+
+def _article(text: str) -> str:
+    """Write "an" before a vowel sound ("an Afro-Cuban drum fill", "an energetic ...")."""
+    return re.sub(r"\ba (?=[aeiouAEIOU]|R&B)", "an ", text)
+
+
 def caption(record: dict, rng: np.random.Generator) -> tuple[str, list[str]]:
     """One caption for a piece's meta record (a row of meta.jsonl), and the attributes it names
     besides the style (in caption order)."""
     minor = str(record.get("key") or "").endswith("m")
     tempo = float(record.get("tempo") or 120)
     clauses: dict[str, str] = {}
-    if record.get("key"):
+    drums_only = set(record.get("programs") or ()) == {DRUMS}
+    if record.get("key") and not drums_only:  # a drum groove's "key" is a placeholder
         clauses["key"] = _key_text(record["key"], rng)
     clauses["tempo"] = _tempo_text(tempo, rng)
     meter = record.get("meter") or "4/4"
@@ -134,12 +171,16 @@ def caption(record: dict, rng: np.random.Generator) -> tuple[str, list[str]]:
     order = rng.permutation(len(kept))
     body = ", ".join(clauses[kept[i]] for i in order)
     style = str(rng.choice(STYLE_PHRASES.get(record.get("source", ""), ("a piece",))))
+    styled = "{" in style
+    if styled:
+        style = _styled(style, record, rng)
     if rng.random() >= KEEP["style"]:
         style = str(rng.choice(["a piece", "music", "a composition", "something"]))
     if rng.random() < KEEP["mood"]:
         mood = rng.choice(MOODS[(minor, tempo >= 116)])
         first, _, rest = style.partition(" ")
         style = f"a {mood} {rest}" if first in ("a", "an") else f"{mood} {style}"
+        style = _article(style) if styled else style  # the old sources' captions stay as they were
     joiner = " " if re.match(r"(in|with|for|at|featuring|played|like) ", body) else ", "
     text = f"{style}{joiner}{body}" if body else style
     named = [kept[i] for i in order]

@@ -22,7 +22,19 @@ Decisions where the issue is silent (see also the tables):
 - Empty prompt: not an error; the pop defaults, with a note saying so.
 - An asked bpm wins over a tempo word; both are kept (the word's range in `tempo_range`);
   "100-110 bpm" gives 105 and that range; a bare bpm gives ±5% (the judge's tolerance).
-- "jazz with drums" adds drums to the style's line-up; "drums only" does not.
+- "jazz with drums" adds drums to the style's line-up (a band style's has them already);
+  "drums only" does not.
+- Band styles, the labels of the Groove, band and OpenEWLD sources: rock, metal, funk, soul,
+  hip-hop, latin, blues, electronic, swing, ballad, country, reggae, gospel, world. bebop,
+  hard bop, cool jazz, dixieland stay jazz; swing and big band are swing; punk, grunge and
+  the rock sub-genres are rock; thrash and heavy metal metal; motown, R&B, rhythm and blues
+  soul; rap, trap, boom bap, lo-fi and trip-hop (slow breakbeats, not four-on-the-floor)
+  hip-hop; bossa nova, samba, salsa, mambo, tango, cumbia, afro-cuban latin; 12-bar blues,
+  boogie, shuffle blues; EDM, techno, house, trance, synthwave, disco electronic; bluegrass
+  country; ska, dub reggae. "ballad" is weak: a pop, jazz or soul ballad keeps its genre.
+  In band styles "guitar" is 30 (distortion) in rock and metal, 29 in blues, 27 in funk,
+  soul and reggae, 24 in latin, 26 in swing; "bass" 34 in metal, 38 in electronic and
+  hip-hop, 32 in swing and latin; "808" is the synth bass (38), "808 drums" the kit.
 - Defaults: 16 bars; sad/dark moods pick minor mode and, like calm/happy/energetic, shift
   the style's default tempo; the key itself is never invented (None = the model's choice).
 - Typos: one word at a time, first letter kept, difflib cutoff 0.8 or one swapped pair, never

@@ -74,7 +74,7 @@ def parse_prompt(text: str, *, nearest: Nearest | None = None) -> Attributes:
     only = {"only", "just", "solo", "alone", "unaccompanied"} & set(words.leftover)
     if attrs.instruments and set(attrs.instruments) == {DRUMS} and not only:
         lineup = [p for p in STYLE_DEFAULTS[attrs.style or DEFAULT_STYLE]["instruments"]]
-        lineup = [p for p in lineup if p not in attrs.excluded]
+        lineup = [p for p in lineup if p not in attrs.excluded and p != DRUMS]  # band styles
         attrs.instruments = lineup + attrs.instruments
         attrs.notes.append(f"drums added to the {attrs.style or DEFAULT_STYLE} line-up")
     if attrs.mood is None and nearest is not None and len(vague) >= 4:

@@ -22,7 +22,11 @@ from symbolic.theory.keys import KEY_PROFILES, key_fits, key_label, parse_key
 from symbolic.theory.limits import MAX_BARS
 
 MAX_PROMPT_CHARS = 5000
-TRAINED_FALLBACK = {"classical": "chorale", "song": "pop"}
+TRAINED_FALLBACK = {"classical": "chorale", "song": "pop", "swing": "jazz", "latin": "jazz",
+                    "gospel": "chorale", "world": "folk"}  # fmt: skip
+TRAINED_FALLBACK |= dict.fromkeys(  # band styles, until a model has learned them
+    ("rock", "metal", "funk", "soul", "blues", "hip-hop", "electronic", "country", "reggae",
+     "ballad"), "pop")  # fmt: skip
 
 
 def default_name(prompt: str) -> Path:
