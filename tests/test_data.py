@@ -14,11 +14,11 @@ import pytest
 from symbolic.data.build import Shards, build, parse_transpose, transposed
 from symbolic.data.meta import FIELDS, normalize, read_key
 from symbolic.data.sources import REGISTRY, SOURCES, list_items, load_piece
-from symbolic.data.sources.wjazzd import chord_pitch_classes, close_voicing
 from symbolic.data.split import split_of
 from symbolic.errors import SymgenError
 from symbolic.paths import data_root
 from symbolic.theory.keys import key_label
+from symbolic.theory.voicing import close_voicing, comping_tones
 
 ROOT = data_root()
 needs_data = pytest.mark.skipif(
@@ -142,15 +142,15 @@ def test_wjazzd_trio_bass_on_beats() -> None:
 
 
 def test_chord_symbols() -> None:
-    assert chord_pitch_classes("C7") == [0, 4, 7, 10]
-    assert chord_pitch_classes("C-7") == [0, 3, 7, 10]
-    assert chord_pitch_classes("Ebj7") == [3, 7, 10, 2]
-    assert chord_pitch_classes("Dm7b5") == [2, 5, 8, 0]
-    assert chord_pitch_classes("Bb6") == [10, 2, 5, 7]
-    assert chord_pitch_classes("Bo7") == [11, 2, 5, 8]
-    assert sorted(chord_pitch_classes("G7alt")) == sorted({11, 5, 10, 3})
-    assert chord_pitch_classes("NC") is None and chord_pitch_classes("") is None
-    voicing = close_voicing(chord_pitch_classes("F7"))
+    assert comping_tones("C7") == [0, 4, 7, 10]
+    assert comping_tones("C-7") == [0, 3, 7, 10]
+    assert comping_tones("Ebj7") == [3, 7, 10, 2]
+    assert comping_tones("Dm7b5") == [2, 5, 8, 0]
+    assert comping_tones("Bb6") == [10, 2, 5, 7]
+    assert comping_tones("Bo7") == [11, 2, 5, 8]
+    assert sorted(comping_tones("G7alt")) == sorted({11, 5, 10, 3})
+    assert comping_tones("NC") is None and comping_tones("") is None
+    voicing = close_voicing(comping_tones("F7"))
     assert len(voicing) == 4 and voicing[-1] - voicing[0] < 12
 
 

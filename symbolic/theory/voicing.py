@@ -9,7 +9,7 @@ seventh, ninth and thirteenth.
 
 from __future__ import annotations
 
-from symbolic.theory.chords import Chord
+from symbolic.theory.chords import Chord, parse_chord
 
 BASS_LOW = 36  # C2: the bass note lies in 36-47
 UPPER_LOW = 55  # G3: the upper tones lie in 55-66
@@ -38,3 +38,21 @@ def lead_sheet_voicing(
     voicing of `upper_tones` in [low, low + 11]."""
     bass = chord.root if chord.bass is None else chord.bass
     return [bass_low + (bass - bass_low) % 12, *close_voicing(upper_tones(chord, max_upper), low)]
+
+
+def comping_tones(symbol: str) -> list[int] | None:
+    """Pitch classes a jazz pianist comps for a Weimar Jazz Database chord symbol, root
+    first: the chord's tones, or with a seventh and tensions the rootless four-note voicing
+    (third, seventh, first tension, then the fifth or the second tension); None for NC or
+    an unreadable symbol."""
+    try:
+        chord = parse_chord(symbol.split("/", 1)[0], jazz_tensions=True) if symbol else None
+    except ValueError:
+        return None
+    if chord is None:
+        return None
+    tones = [*chord.triad, *([chord.seventh] if chord.seventh is not None else [])]
+    if chord.seventh is not None and chord.tensions:
+        t = chord.tensions
+        tones = [chord.triad[1], chord.seventh, t[0], chord.triad[2] if len(t) == 1 else t[1]]
+    return [(chord.root + i) % 12 for i in dict.fromkeys(tones)]

@@ -12,6 +12,7 @@ from symusic import Note, Score, Tempo, TimeSignature, Track
 
 from symbolic.data.sources.base import Item, Piece, Source, require_folder
 from symbolic.score import TPQ
+from symbolic.theory.voicing import close_voicing, comping_tones
 
 # The soloist's instrument is only in the file name: a fixed performer → GM program map.
 _JAZZ_PROGRAMS: dict[str, int] = {
@@ -80,61 +81,6 @@ _JAZZ_PROGRAMS: dict[str, int] = {
 }
 JAZZ_DEFAULT_PROGRAM = 66  # tenor sax
 JAZZ_GRID = TPQ // 12  # onsets and ends snap to 1/12 beat: 16ths and triplets both fit
-
-_ROOT = re.compile(r"^([A-G])([#b]?)(.*)$")
-_ROOT_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
-
-
-def chord_pitch_classes(symbol: str) -> list[int] | None:
-    """Pitch classes (root first) of a WJazzD chord symbol; None for NC or unreadable.
-
-    Notation: "-" minor, "j7" major seventh, "o" diminished, "+" augmented, "m7b5" half
-    diminished, "sus" suspended fourth, "alt" altered dominant; trailing digits are tensions
-    ("79b" = 7 b9, "7911#" = 7 9 #11, "7913" = 7 9 13); "/X" is a bass note, ignored here.
-    """
-    symbol = (symbol or "").strip().split("/", 1)[0]
-    m = _ROOT.match(symbol)
-    if not m:
-        return None
-    letter, accidental, rest = m.groups()
-    root = (_ROOT_PC[letter] + {"#": 1, "b": -1, "": 0}[accidental]) % 12
-    third, fifth, seventh = 4, 7, None
-    tensions: list[int] = []
-    if rest.startswith("m7b5"):
-        third, fifth, seventh, rest = 3, 6, 10, rest[4:]
-    elif rest.startswith("sus"):
-        third, rest = 5, rest[3:]
-    elif rest.startswith("-"):
-        third, rest = 3, rest[1:]
-    elif rest.startswith("o"):
-        third, fifth, rest = 3, 6, rest[1:]
-        if rest.startswith("7"):
-            seventh, rest = 9, rest[1:]
-    elif rest.startswith("+"):
-        fifth, rest = 8, rest[1:]
-    if rest.startswith("j7"):
-        seventh, rest = 11, rest[2:]
-    elif rest.startswith("7"):
-        seventh, rest = 10, rest[1:]
-    elif rest.startswith("6"):
-        seventh, rest = 9, rest[1:]
-    if rest.startswith("alt"):
-        seventh = seventh or 10
-        tensions = [3, 8]  # #9 and b13
-        rest = ""
-    for number, accidental in re.findall(r"(13|11|9)([#b]?)", rest):
-        base = {"9": 2, "11": 5, "13": 9}[number]
-        tensions.append((base + {"#": 1, "b": -1, "": 0}[accidental]) % 12)
-    tones = [0, third, fifth] + ([seventh] if seventh is not None else [])
-    if seventh is not None and tensions:
-        # Rootless four-note voicing: third, fifth (or a tension), seventh, first tension.
-        tones = [third, seventh, tensions[0], fifth if len(tensions) == 1 else tensions[1]]
-    return [(root + t) % 12 for t in dict.fromkeys(tones)]
-
-
-def close_voicing(pitch_classes: list[int], low: int = 55) -> list[int]:
-    """A close voicing in the middle register: each pitch class once, within [low, low+11]."""
-    return sorted(low + (pc - low) % 12 for pc in pitch_classes)
 
 
 def _jazz_rows(path: Path) -> list[dict]:
@@ -229,7 +175,7 @@ def build_jazz_score(melody_rows: list[dict], beat_rows: list[dict], solo_progra
         if not spans or symbol != spans[-1][1] or beat_no[i] == 1:
             spans.append((i, symbol))
     for (i, symbol), nxt in zip(spans, spans[1:] + [(len(beat_rows), "")], strict=False):
-        pcs = chord_pitch_classes(symbol) if symbol != "NC" else None
+        pcs = comping_tones(symbol)
         if not pcs:
             continue
         for p in close_voicing(pcs):
