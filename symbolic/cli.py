@@ -99,6 +99,16 @@ def cmd_train(args: argparse.Namespace, rest: list[str]) -> None:
     run([args.recipe, *rest] if args.recipe else rest)
 
 
+def cmd_promote(args: argparse.Namespace) -> None:
+    from symbolic.models.checkpoint import promote
+
+    result = promote(args.folder, args.name, force=args.force)
+    was = result["replaced_validation_loss"]
+    text = f"shipped {result['from']} as {result['shipped']} (validation loss "
+    text += f"{result['validation_loss']}" + (f", was {was})" if was is not None else ")")
+    _emit(args, result, text)
+
+
 def _sampling_kwargs(args: argparse.Namespace) -> dict:
     keys = ("out", "bars", "num_samples", "seed", "temperature", "top_p")
     return {k: getattr(args, k) for k in keys}
@@ -262,6 +272,14 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = add("train", cmd_train, "Train a model from a recipe (LightningCLI; --trainer.* etc.).")
     sp.add_argument("recipe", nargs="?", help="recipes/NAME.yaml")
+
+    sp = add("promote", cmd_promote, "Ship a trained model folder into symbolic/checkpoints/.")
+    sp.add_argument("folder", type=Path, help="a folder `symgen train` exported, e.g. runs/NAME")
+    sp.add_argument("--as", dest="name", help="the shipped name (default: the folder's name)")
+    sp.add_argument(
+        "--force", action="store_true", help="replace the shipped model even if it is better"
+    )
+    sp.add_argument("--json", action="store_true", help="print one JSON object")
 
     sp = add("generate", cmd_generate, "Generate with a language model (ABC tunes, continuations).")
     sp.add_argument("--model", required=True, help="abc-folk, remi-multi, or a model folder")

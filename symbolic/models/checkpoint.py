@@ -3,6 +3,8 @@
 A folder holds `config.json`, `model.safetensors` (bf16), `tokenizer.json`, `card.json` and
 `README.md` (the model card). `transformers.AutoModelForCausalLM.from_pretrained(folder)` loads
 it; symgen's own loader reads the safetensors directly (never unpickles, no transformers import).
+Training exports such a folder to `runs/NAME/`; `promote` (`symgen promote runs/NAME`) ships it
+into `symbolic/checkpoints/NAME` when its card reports a better validation loss.
 """
 
 from __future__ import annotations
@@ -10,12 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import platform
+import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from symbolic.errors import SymgenError
-from symbolic.paths import checkpoint_dir
+from symbolic.paths import checkpoint_dir, spec_path
 
 
 def resolve(name_or_path: str | Path) -> Path:
@@ -26,7 +32,11 @@ def resolve(name_or_path: str | Path) -> Path:
     shipped = checkpoint_dir(str(name_or_path))
     if (shipped / "config.json").exists():
         return shipped
-    known = sorted(p.name for p in checkpoint_dir("").iterdir() if (p / "config.json").exists())
+    known = sorted(
+        p.name
+        for p in checkpoint_dir("").iterdir()
+        if (p / "config.json").exists() and not p.name.startswith(".")
+    )
     raise SymgenError(
         f"no model named {name_or_path!r}; shipped models: {', '.join(known) or 'none'}, "
         "or give a folder made by `symgen train`"
@@ -148,3 +158,194 @@ def load_net(folder: str | Path, build, *, strict: bool = True):
     weights = {k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()}
     net.load_state_dict(weights, strict=strict)
     return net.eval()
+
+
+# ---------------------------------------------------------------------------------- promote
+# What a model folder ships: config, weights (the decoder's and any extra such as the text
+# prefix), tokenizer spec and card. Lightning's checkpoints beside them (runs/NAME/last.ckpt)
+# and anything else stay behind.
+SHIPPED_SUFFIXES = (".json", ".safetensors")
+SHIPPED_NAMES = ("README.md",)
+# Models whose input is not tokens (the chord recogniser reads beat features): no spec needed.
+NO_TOKENIZER = ("symgen-chord-recogniser",)
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def validation_loss(card: dict) -> tuple[str, float] | None:
+    """The card's validation loss as (key, value): the grid model's per masked cell, else
+    `val_loss`; None when the card reports none."""
+    for key in ("val_loss_per_masked_cell", "val_loss"):
+        value = card.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value == value:
+            return key, float(value)
+    return None
+
+
+def _read_json(path: Path, what: str) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise SymgenError(f"{path}: unreadable {what} ({err})") from None
+    if not isinstance(data, dict):
+        raise SymgenError(f"{path}: {what} is not a JSON object")
+    return data
+
+
+def _check_safetensors(path: Path) -> None:
+    """A safetensors file whose header parses (8-byte length, then JSON), without loading it."""
+    try:
+        with path.open("rb") as handle:
+            size = int.from_bytes(handle.read(8), "little")
+            ok = 0 < size <= path.stat().st_size - 8
+            header = json.loads(handle.read(size)) if ok else None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        header = None
+    if not isinstance(header, dict) or not any(k != "__metadata__" for k in header):
+        raise SymgenError(f"{path}: not a safetensors weights file; export the model again")
+
+
+def check_model_folder(folder: str | Path) -> dict:
+    """The card of a complete model folder (config, weights, card, tokenizer spec), or a
+    `SymgenError` naming what is missing."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise SymgenError(f"{folder}: no such folder; give one that `symgen train` exported")
+    missing = [
+        n for n in ("config.json", "model.safetensors", "card.json") if not (folder / n).is_file()
+    ]
+    if missing:
+        raise SymgenError(
+            f"{folder}: not a complete model (no {', '.join(missing)}); "
+            "give a folder that `symgen train` exported"
+        )
+    config = _read_json(folder / "config.json", "model config")
+    card = _read_json(folder / "card.json", "model card")
+    for weights in sorted(folder.glob("*.safetensors")):
+        _check_safetensors(weights)
+    if (folder / "tokenizer.json").is_file():
+        spec = _read_json(folder / "tokenizer.json", "tokenizer spec")
+        if not ("controls" in spec or "classes" in spec or spec.get("name") == "lyric2melody"):
+            raise SymgenError(f"{folder / 'tokenizer.json'}: not a tokenizer spec symgen knows")
+    elif config.get("model_type") in NO_TOKENIZER:
+        pass
+    elif str(config.get("model_type")).startswith("symgen-") and card.get("tokenizer"):
+        try:  # the grid model's vocabulary is the shipped grid spec, named in its card
+            spec_path(str(card["tokenizer"]))
+        except FileNotFoundError:
+            raise SymgenError(
+                f"{folder}: no tokenizer.json, and its card names {card['tokenizer']!r}, "
+                "which is not a shipped spec"
+            ) from None
+    else:
+        raise SymgenError(f"{folder}: not a complete model (no tokenizer.json)")
+    return card
+
+
+def promote(
+    source: str | Path,
+    name: str | None = None,
+    *,
+    force: bool = False,
+    root: str | Path | None = None,
+) -> dict:
+    """Ship a trained model folder (`runs/NAME`) as `symbolic/checkpoints/NAME` (or `name`).
+
+    Refuses an incomplete folder; refuses, unless `force`, to replace a shipped model whose card
+    reports a better validation loss (or one that cannot be compared: none reported, another
+    measure, another kind of model). The files are copied to a temporary folder beside the
+    target, which then takes the shipped one's place by rename, so the shipped name never
+    holds part of a model. Returns what was done, for `--json`.
+    """
+    source = Path(source)
+    card = check_model_folder(source)
+    name = name or source.resolve().name
+    if not _NAME.fullmatch(name):
+        raise SymgenError(f"{name!r}: not a model name; use letters, digits, '.', '_' and '-'")
+    root = Path(root) if root is not None else checkpoint_dir("")
+    target = root / name
+    if target.exists() and target.resolve() == source.resolve():
+        raise SymgenError(f"{source}: is already the shipped {name}")
+    new = validation_loss(card)
+    old = None
+    if (target / "card.json").is_file() and not force:
+        old = _refuse_worse(source, target, card)
+    elif (target / "card.json").is_file():
+        old = validation_loss(_read_json(target / "card.json", "model card"))
+    elif not force and new is None:
+        raise SymgenError(
+            f"{source}: its card reports no validation loss; pass --force to ship it anyway"
+        )
+    files = sorted(
+        p
+        for p in source.iterdir()
+        if p.is_file() and (p.suffix in SHIPPED_SUFFIXES or p.name in SHIPPED_NAMES)
+    )
+    _replace_folder(files, root, name)
+    return {
+        "shipped": str(target),
+        "from": str(source),
+        "files": [p.name for p in files],
+        "validation_loss": new[1] if new else None,
+        "replaced_validation_loss": old[1] if old else None,
+        "forced": force,
+    }
+
+
+def _refuse_worse(source: Path, target: Path, card: dict) -> tuple[str, float] | None:
+    """A `SymgenError` unless `source` may replace the shipped `target`; the shipped loss."""
+    hint = "pass --force to replace it anyway"
+    name = target.name
+    old_card = _read_json(target / "card.json", "model card")
+    new, old = validation_loss(card), validation_loss(old_card)
+    kinds = [
+        _read_json(folder / "config.json", "model config").get("model_type")
+        if (folder / "config.json").is_file()
+        else None
+        for folder in (source, target)
+    ]
+    if kinds[1] is not None and kinds[0] != kinds[1]:
+        raise SymgenError(
+            f"the shipped {name} is a {kinds[1]} model and {source} a {kinds[0]} one; {hint}"
+        )
+    if new is None:
+        raise SymgenError(f"{source}: its card reports no validation loss; {hint}")
+    if old is None:
+        return None
+    if new[0] != old[0]:
+        raise SymgenError(
+            f"the shipped {name} reports {old[0]} and {source} {new[0]}: not comparable; {hint}"
+        )
+    if old[1] < new[1]:
+        raise SymgenError(
+            f"the shipped {name} has the better validation loss ({old[1]} against {new[1]} "
+            f"in {source}); {hint}"
+        )
+    return old
+
+
+def _replace_folder(files: list[Path], root: Path, name: str) -> None:
+    """Copy `files` into `root/name`: a hidden temporary folder beside it is filled first,
+    then renamed into place (the folder it replaces is moved aside first and removed last, and
+    put back if the rename fails)."""
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}.promote-", dir=root))
+    aside = None
+    target = root / name
+    try:
+        for path in files:
+            shutil.copy2(path, staging / path.name)
+            with (staging / path.name).open("rb") as handle:
+                os.fsync(handle.fileno())
+        if target.exists():
+            aside = Path(tempfile.mkdtemp(prefix=f".{name}.old-", dir=root))
+            os.rename(target, aside / name)
+        try:
+            os.rename(staging, target)
+        except OSError:
+            if aside is not None:
+                os.rename(aside / name, target)
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if aside is not None:
+            shutil.rmtree(aside, ignore_errors=True)

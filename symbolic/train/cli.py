@@ -2,7 +2,11 @@
 
 Any Lightning setting is an override (`--trainer.devices 4 --trainer.strategy ddp`). A run
 resumes from `last.ckpt` in its checkpoint folder when one exists. When fitting ends, the
-model is exported as a shipped folder (`--export DIR`) with its validation loss in the card.
+model is exported as a model folder (`--export DIR`, `runs/NAME` in the recipes) with its
+validation loss in the card; shipping it into `symbolic/checkpoints/` is a separate step,
+`symgen promote runs/NAME`, which keeps the shipped model when it is the better one. Training
+never writes there: an `--export` into it is refused before fitting starts. A missing or
+malformed recipe, an unknown key or a missing data folder is one line (`SymgenError`).
 The recipe's `task` picks the module and data: `lm` (default, the REMI/ABC language models)
 `infill` (the grid diffusion model of `symbolic.train.infill`) or `chords` (the chord
 recogniser of `symbolic.train.chords`).
@@ -11,11 +15,16 @@ recogniser of `symbolic.train.chords`).
 from __future__ import annotations
 
 import json
+import warnings
+from argparse import ArgumentError
 from pathlib import Path
 
 import yaml
 from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
+
+from symbolic.errors import SymgenError
+from symbolic.paths import checkpoint_dir
 
 TASKS = ("lm", "infill", "chords")
 
@@ -24,13 +33,78 @@ class TrainCLI(LightningCLI):
     """LightningCLI with the export folder, model-card fields and checkpointing added."""
 
     def add_arguments_to_parser(self, parser) -> None:
-        parser.add_argument("--export", type=str, default="", help="shipped model folder to write")
+        parser.add_argument(
+            "--export", type=str, default="", help="model folder to write (runs/NAME; then promote)"
+        )
         parser.add_argument("--card", type=dict, default={}, help="model-card fields")
         parser.add_argument(
             "--ckpt_dir", type=str, default="runs/last", help="Lightning checkpoints"
         )
         parser.add_argument("--ckpt_every", type=int, default=200, help="steps between checkpoints")
         parser.add_argument("--task", type=str, default="lm", help=f"one of {', '.join(TASKS)}")
+
+    def parse_arguments(self, parser, args) -> None:
+        """Parse, then refuse what would fail later or overwrite a shipped model, before the
+        seed is set or anything is built (so the refusal is the only line printed)."""
+        super().parse_arguments(parser, args)
+        self._check(self.config)
+
+    @staticmethod
+    def _check(cfg) -> None:
+        data = Path(str(cfg.data.path)) if cfg.get("data") and cfg.data.get("path") else None
+        if data is not None and not data.is_dir():
+            raise SymgenError(
+                f"data folder {data} not found: build it first (the recipe's comment says how) "
+                "or pass --data.path FOLDER"
+            )
+        if data is not None and not (data / "build.json").is_file():
+            raise SymgenError(f"{data}: not a data build (no build.json); pass --data.path FOLDER")
+        if cfg.export and _inside(Path(cfg.export), checkpoint_dir("")):
+            name = Path(cfg.export).name
+            raise SymgenError(
+                f"--export {cfg.export} would overwrite a shipped model: export to runs/{name}, "
+                f"then ship it with `symgen promote runs/{name}`"
+            )
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def _read_recipe(name: str) -> dict:
+    """The recipe's YAML as a mapping, or a `SymgenError` saying what is wrong with it."""
+    path = Path(name)
+    if not path.is_file():
+        raise SymgenError(f"{path}: no such recipe; give a YAML file such as recipes/abc-folk.yaml")
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise SymgenError(f"{path}: cannot read the recipe ({err})") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise SymgenError(f"{path}: not valid YAML{where} ({problem}); fix the recipe") from None
+    if doc is None:
+        doc = {}
+    if not isinstance(doc, dict):
+        raise SymgenError(
+            f"{path}: a recipe is a YAML mapping (trainer:, model:, data:, ...), "
+            f"not a {type(doc).__name__}"
+        )
+    task = doc.get("task", "lm")
+    if task not in TASKS:
+        raise SymgenError(f"{path}: unknown task {task!r}; use one of {', '.join(TASKS)}")
+    return doc
+
+
+def _one_line(err: Exception) -> str:
+    """jsonargparse's message (often several indented lines) on one line."""
+    text = ""
+    for line in (raw.strip(" -") for raw in str(err).splitlines()):
+        if line:
+            text += ("" if not text else " " if text.endswith(":") else "; ") + line
+    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def _classes(task: str) -> tuple[type, type]:
@@ -51,17 +125,25 @@ def _classes(task: str) -> tuple[type, type]:
 
 def run(args: list[str]) -> None:
     """Fit from a recipe (first argument) plus overrides, resume if possible, then export."""
-    task = "lm"
+    task, where = "lm", "the arguments"
     if args and not args[0].startswith("-"):
-        task = (yaml.safe_load(Path(args[0]).read_text()) or {}).get("task", "lm")
+        task = _read_recipe(args[0]).get("task", "lm")
+        where = args[0]
         args = ["--config", args[0], *args[1:]]
-    cli = TrainCLI(
-        *_classes(task),
-        args=args,
-        run=False,
-        save_config_kwargs={"overwrite": True},
-        seed_everything_default=0,
-    )
+    try:
+        with warnings.catch_warnings():
+            # `args` on purpose: the recipe and the overrides symgen's own parser left over
+            warnings.filterwarnings("ignore", message="LightningCLI's args parameter")
+            cli = TrainCLI(
+                *_classes(task),
+                args=args,
+                run=False,
+                save_config_kwargs={"overwrite": True},
+                seed_everything_default=0,
+                parser_kwargs={"exit_on_error": False},
+            )
+    except ArgumentError as err:
+        raise SymgenError(f"{where}: {_one_line(err)}") from None
     cfg = cli.config
     ckpt_dir = Path(cfg.ckpt_dir)
     checkpoint = ModelCheckpoint(
@@ -80,7 +162,7 @@ def run(args: list[str]) -> None:
         if cfg.task in ("infill", "chords"):
             card = cli.model.export(cfg.export, cfg.card, metrics, cli.datamodule.build_info())
             loss = card.get("val_loss_per_masked_cell", card.get("val_loss"))
-            print(f"exported to {cfg.export}: validation loss {loss}")
+            print(f"exported to {cfg.export}: validation loss {loss}; {_ship_hint(cfg.export)}")
             return
         tok = cli.datamodule.tokenizer()
         build = json.loads((Path(cli.datamodule.path) / "build.json").read_text())
@@ -96,4 +178,9 @@ def run(args: list[str]) -> None:
             "recipe": cfg.get("config", [None])[0].relative if cfg.get("config") else None,
         }
         export(cli.model.model, tok, cfg.export, card, cli.model.extra_weights())
-        print(f"exported to {cfg.export}: validation loss {card['val_loss']}")
+        loss = card["val_loss"]
+        print(f"exported to {cfg.export}: validation loss {loss}; {_ship_hint(cfg.export)}")
+
+
+def _ship_hint(folder: str) -> str:
+    return f"ship it with: symgen promote {folder}"
