@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from symbolic.tokenize import get_tokenizer
 from symbolic.train.data import ResumableSampler
+
+VOCAB = len(get_tokenizer("remi").vocab)  # the REMI spec's size (the shards are built with it)
 
 TINY = {
     "seed_everything": 0,
@@ -27,7 +30,7 @@ TINY = {
         "enable_model_summary": False,
     },
     "model": {
-        "vocab_size": 672,
+        "vocab_size": VOCAB,
         "d_model": 32,
         "n_layers": 1,
         "n_heads": 2,
@@ -146,6 +149,6 @@ def test_export_loads_with_transformers_and_symgen(tmp_path, shards):
 
     from symbolic.models.checkpoint import load_model
 
-    assert AutoModelForCausalLM.from_pretrained(folder).config.vocab_size == 672
+    assert AutoModelForCausalLM.from_pretrained(folder).config.vocab_size == VOCAB
     loaded = load_model(folder)
     assert loaded.card["train_steps"] == 2 and "val_loss" in loaded.card
