@@ -4,6 +4,7 @@ dependency is one line naming the pip command. `.ci/wheel-test` does the real in
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -121,13 +122,19 @@ def test_cli_missing_dependency_is_one_line_exit_1(monkeypatch, capsys, tmp_path
 
 @pytest.mark.slow
 def test_wheel_holds_every_runtime_file(tmp_path):
-    """The built wheel itself (about half a minute): the files the patterns above promise."""
+    """The built wheel itself (about half a minute), from a copy of the sources so that no stale
+    build/ folder can supply a file the patterns above miss."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, src / name)
+    shutil.copytree(PACKAGE_DIR, src / "symbolic", ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
-        + ["-w", str(tmp_path), str(REPO)],
+        + ["-w", str(tmp_path / "dist"), str(src)],
         check=True,
     )
-    (wheel,) = tmp_path.glob("symgen-*.whl")
+    (wheel,) = (tmp_path / "dist").glob("symgen-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     wanted = {"symbolic/" + str(p.relative_to(PACKAGE_DIR)) for p in _runtime_files()}
     assert not wanted - names
