@@ -41,7 +41,7 @@ from symbolic.data.split import split_of  # noqa: E402
 from symbolic.eval.infill import harmonic_agreement, voice_leading  # noqa: E402
 from symbolic.paths import data_root  # noqa: E402
 from symbolic.score import load  # noqa: E402
-from symbolic.tasks.infill import infill  # noqa: E402
+from symbolic.tasks.infill import InfillRequest, infill  # noqa: E402
 from symbolic.tokenize.grid import NO_CHORD, chord_name  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -98,10 +98,16 @@ def pop909(
         src = tmp / "pop_in.mid"
         src.write_bytes(score.dumps_midi())
         outs = [tmp / f"pop_out{i}.mid" for i in range(3)]
-        infill(src, "PIANO", out=outs[0], steps=steps, seed=0, **options)
-        infill(src, "PIANO", out=outs[1], steps=steps, seed=0, reharmonize=True, **options)
+        infill(InfillRequest(src, "PIANO", out=outs[0], steps=steps, seed=0, **options))
+        infill(
+            InfillRequest(
+                src, "PIANO", out=outs[1], steps=steps, seed=0, reharmonize=True, **options
+            )
+        )
         text = _chord_text(score, piece.meta["chords"], bars)
-        infill(src, "PIANO", out=outs[2], steps=steps, seed=0, chords=text, **options)
+        infill(
+            InfillRequest(src, "PIANO", out=outs[2], steps=steps, seed=0, chords=text, **options)
+        )
         piano = [i for i, t in enumerate(score.tracks) if t.name == "PIANO"][0]
         pattern = score.copy()
         pattern.tracks[piano] = _one_bar_pattern(score.tracks[piano], bar, bars * bar)
@@ -149,7 +155,7 @@ def chorales(count: int, steps: int, tmp: Path) -> list[list[str]]:
     for piece in held:
         src, out = tmp / "chorale.mid", tmp / "chorale_out.mid"
         src.write_bytes(piece.score.dumps_midi())
-        infill(src, "1,2", out=out, steps=steps, seed=0, reharmonize=True)
+        infill(InfillRequest(src, "1,2", out=out, steps=steps, seed=0, reharmonize=True))
         for name, s in (("model", load(out)), ("Bach", load(src))):
             m = voice_leading(s)
             for k, v in m.items():

@@ -146,7 +146,7 @@ def judge(path: Path, asked: dict) -> dict:
 
 
 def main() -> None:
-    from symbolic.tasks.text2midi import text2midi
+    from symbolic.tasks.text2midi import Text2MidiRequest, text2midi
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shards", type=Path, default=Path("data_cache/remi"))
@@ -166,7 +166,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for i, item in enumerate(items):
             res = text2midi(
-                item["prompt"], Path(tmp) / f"{i}.mid", args.bars, seed=i, model=args.model
+                Text2MidiRequest(
+                    item["prompt"], Path(tmp) / f"{i}.mid", args.bars, seed=i, model=args.model
+                )
             )
             timings.append(res["timings"])
             verdicts.append({**judge(Path(res["outputs"][0]), item), "style": item["style"]})

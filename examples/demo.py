@@ -16,9 +16,9 @@ from pathlib import Path
 from symbolic.errors import SymgenError
 from symbolic.render import render_file
 from symbolic.score import describe, load
-from symbolic.tasks.generate import generate
-from symbolic.tasks.infill import infill
-from symbolic.tasks.lyric2melody import lyric2melody
+from symbolic.tasks.generate import GenerateRequest, generate
+from symbolic.tasks.infill import InfillRequest, infill
+from symbolic.tasks.lyric2melody import LyricRequest, lyric2melody
 
 VERSE = """Under the lantern the river is slow,
 paper boats drifting wherever they go.
@@ -31,22 +31,28 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("demo_out"))
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    tune = generate(model="abc-folk", prompt="M:6/8\nK:D\nR:jig", out=args.out, seed=args.seed)
+    tune = generate(
+        GenerateRequest(model="abc-folk", prompt="M:6/8\nK:D\nR:jig", out=args.out, seed=args.seed)
+    )
     abc, midi = tune["outputs"]
     print(f"ABC:   {abc}  (abc-folk, {tune['timings']['total']:.1f} s)")
     print(f"MIDI:  {midi}")
     longer = generate(
-        model="remi-multi",
-        continue_path=Path(midi),
-        bars=8,
-        style="folk",
-        out=args.out / "jig-continued.mid",
-        seed=args.seed,
+        GenerateRequest(
+            model="remi-multi",
+            continue_path=Path(midi),
+            bars=8,
+            style="folk",
+            out=args.out / "jig-continued.mid",
+            seed=args.seed,
+        )
     )
     cont = longer["outputs"][0]
     info = describe(load(cont))
     print(f"MIDI:  {cont}  (remi-multi added 8 bars: {info['bars']} bars, {info['notes']} notes)")
-    band = infill(cont, add="bass,drums", out=args.out / "jig-band.mid", seed=args.seed)
+    band = infill(
+        InfillRequest(cont, add="bass,drums", out=args.out / "jig-band.mid", seed=args.seed)
+    )
     arranged = band["outputs"][0]
     chords = band["chords_used"].split(" | ")
     print(f"MIDI:  {arranged}  (infill added bass and drums under {' | '.join(chords[:4])} | ...)")
@@ -56,14 +62,16 @@ def main() -> None:
     except SymgenError as err:
         print(f"WAV:   skipped: {err}")
     song = lyric2melody(
-        VERSE,
-        key="G",
-        meter="3/4",
-        tempo=92,
-        chords=True,
-        out=args.out / "lantern.mid",
-        abc=args.out / "lantern.abc",
-        seed=args.seed,
+        LyricRequest(
+            VERSE,
+            key="G",
+            meter="3/4",
+            tempo=92,
+            chords=True,
+            out=args.out / "lantern.mid",
+            abc=args.out / "lantern.abc",
+            seed=args.seed,
+        )
     )
     print(
         f"MIDI:  {song['outputs']['midi']}  (lyric2melody: {song['syllables']} syllables, "

@@ -7,13 +7,16 @@ Everything heavy (torch, music21, models) is imported inside the handlers so `--
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
+import typing
 from collections.abc import Callable
 from pathlib import Path
 
 from symbolic import __version__
 from symbolic.errors import SymgenError
+from symbolic.tasks import requests
 
 
 def _emit(args: argparse.Namespace, result: dict, text: str) -> None:
@@ -109,28 +112,17 @@ def cmd_promote(args: argparse.Namespace) -> None:
     _emit(args, result, text)
 
 
-def _sampling_kwargs(args: argparse.Namespace) -> dict:
-    keys = ("out", "bars", "num_samples", "seed", "temperature", "top_p")
-    return {k: getattr(args, k) for k in keys}
-
-
 def cmd_generate(args: argparse.Namespace) -> None:
     from symbolic.tasks.generate import generate
 
-    result = generate(
-        args.model,
-        prompt=args.prompt,
-        continue_path=args.continue_path,
-        style=args.style,
-        **_sampling_kwargs(args),
-    )
+    result = generate(_request(args))
     _emit(args, result, "\n".join(result["outputs"]))
 
 
 def cmd_text2midi(args: argparse.Namespace) -> None:
     from symbolic.tasks.text2midi import text2midi
 
-    result = text2midi(args.prompt, wav=args.wav, model=args.model, **_sampling_kwargs(args))
+    result = text2midi(_request(args))
     for note in result["notes"]:
         print(f"note: {note}", file=sys.stderr)
     _emit(args, result, "\n".join(result["outputs"] + result["wav"]))
@@ -139,46 +131,73 @@ def cmd_text2midi(args: argparse.Namespace) -> None:
 def cmd_lyric2melody(args: argparse.Namespace) -> None:
     from symbolic.tasks.lyric2melody import lyric2melody
 
-    result = lyric2melody(
-        args.lyrics,
-        lyrics_file=args.lyrics_file,
-        key=args.key,
-        tempo=args.tempo,
-        meter=args.meter,
-        chords=args.chords,
-        out=args.out,
-        abc=args.abc,
-        seed=args.seed,
-        temperature=args.temperature,
-        top_p=args.top_p,
-        model=args.model,
-    )
+    result = lyric2melody(_request(args))
     _emit(args, result, "\n".join(result["outputs"].values()))
 
 
 def cmd_infill(args: argparse.Namespace) -> None:
     from symbolic.tasks.infill import infill
 
-    tuned = {
-        k: getattr(args, k) for k in ("temperature", "guidance") if getattr(args, k) is not None
-    }
-    result = infill(
-        args.file,
-        args.tracks,
-        bars=args.bars,
-        add=args.add,
-        chords=args.chords,
-        out=args.out,
-        steps=args.steps,
-        seed=args.seed,
-        reharmonize=args.reharmonize,
-        model=args.model,
-        **tuned,
-    )
+    result = infill(_request(args))
     if not args.json:
         for note in result["notes"]:
             print(f"note: {note}", file=sys.stderr)
     _emit(args, result, "\n".join(result["outputs"]))
+
+
+def add_request_options(parser: argparse.ArgumentParser, cls: type) -> None:
+    """Declare one option (or positional) per field of the request dataclass `cls`: the type
+    from its hint (`X | None` as X, `Path` as Path), booleans as flags, the help, flags,
+    metavar and choices from its metadata, and its default, read from the field, in the help.
+    Defaults stay in the dataclass: an option left out is not set, and `_request` lets `cls`
+    fill it in."""
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        meta = f.metadata
+        kind = _option_type(hints[f.name])
+        kwargs: dict[str, typing.Any] = {"help": _help_text(f)}
+        if kind is bool:
+            kwargs["action"] = argparse.BooleanOptionalAction if f.default else "store_true"
+        else:
+            kwargs["type"] = kind
+            kwargs["choices"] = meta.get("choices")
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        if not required:
+            kwargs["default"] = argparse.SUPPRESS
+        if meta.get("positional"):
+            kwargs.update({"metavar": meta["metavar"]} if "metavar" in meta else {})
+            parser.add_argument(f.name, nargs=None if required else "?", **kwargs)
+            continue
+        flags = meta.get("flags", ("--" + f.name.replace("_", "-"),))
+        if "metavar" in meta or (kind is not bool and "choices" not in meta):  # else {a,b}
+            kwargs["metavar"] = meta.get("metavar", flags[-1].lstrip("-").replace("-", "_").upper())
+        parser.add_argument(*flags, dest=f.name, required=required, **kwargs)
+    parser.set_defaults(request_class=cls)
+
+
+def _option_type(hint: typing.Any) -> type:
+    """The type an option converts to: `Path` for `Path | None`, `int` for `int`."""
+    members = [t for t in typing.get_args(hint) or (hint,) if t is not type(None)]
+    if len(members) != 1:
+        raise TypeError(f"an option needs one type, not {hint}")
+    return members[0]
+
+
+def _help_text(f: dataclasses.Field) -> str:
+    """The field's help and its default, "(default: 32)", or what None means; % escaped."""
+    text = f.metadata.get("help", "")
+    if f.default not in (dataclasses.MISSING, None) and not isinstance(f.default, bool):
+        text += f" (default: {f.default})"
+    elif f.default is None and "unset" in f.metadata:
+        text += f" (default: {f.metadata['unset']})"
+    return text.replace("%", "%%")
+
+
+def _request(args: argparse.Namespace):
+    """The request dataclass of the command, from the options given (the rest: its defaults)."""
+    cls = args.request_class
+    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if f.name in args}
+    return cls(**given)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -193,71 +212,40 @@ def _parser() -> argparse.ArgumentParser:
     def add(name: str, handler: Callable, help_text: str) -> argparse.ArgumentParser:
         sp = sub.add_parser(name, help=help_text, description=help_text)
         sp.set_defaults(handler=handler)
-        sp.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+        # SUPPRESS: left out after the command, it must not reset a --debug given before it
+        sp.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
         return sp
 
     sp = add("text2midi", cmd_text2midi, "Write a multi-track MIDI file from a text prompt.")
-    sp.add_argument("prompt", help='e.g. "jazz in C minor", "a slow waltz for strings"')
-    sp.add_argument("-o", "--out", type=Path, help="output .mid (default: named after the prompt)")
-    sp.add_argument("--bars", type=int, help="length in bars (default: from the prompt, else 16)")
-    sp.add_argument("--wav", type=Path, help="also render to this .wav with FluidSynth")
-    sp.add_argument("--model", default="text2midi", help="a shipped model name or folder")
-    _sampling_options(sp)
+    add_request_options(sp, requests.Text2MidiRequest)
+    _json_option(sp)
 
     sp = add("lyric2melody", cmd_lyric2melody, "Set English lyrics to a melody (MIDI, ABC).")
-    sp.add_argument("lyrics", nargs="?", help="the lyrics; line breaks separate lines")
-    sp.add_argument("--lyrics-file", type=Path, help="read the lyrics from this UTF-8 file")
-    sp.add_argument("--key", default="C", help="e.g. G, Em, F# minor (default C)")
-    sp.add_argument("--tempo", type=float, default=96, help="beats per minute (default 96)")
-    sp.add_argument("--meter", default="4/4", help="e.g. 3/4, 6/8 (default 4/4)")
-    sp.add_argument("--chords", action="store_true", help="add a chord track (and ABC chords)")
-    sp.add_argument("-o", "--out", type=Path, help="output .mid (default: named after the lyrics)")
-    sp.add_argument("--abc", type=Path, help="also write the melody and lyrics as ABC")
-    sp.add_argument("--model", default="lyric2melody", help="a shipped model name or folder")
-    sp.add_argument("--seed", type=int, default=0, help="same inputs and seed, same bytes")
-    sp.add_argument("--temperature", type=float, default=1.1, help="default 1.1")
-    sp.add_argument("--top-p", type=float, default=0.95)
-    sp.add_argument("--json", action="store_true", help="print one JSON object")
+    add_request_options(sp, requests.LyricRequest)
+    _json_option(sp)
 
     sp = add("infill", cmd_infill, "Regenerate, fill in or add tracks and bars of a MIDI file.")
-    sp.add_argument("file", type=Path, help="a MIDI, ABC or MusicXML file")
-    sp.add_argument("--tracks", help="tracks to rewrite: index, name or instrument, comma list")
-    sp.add_argument("--bars", help="only these bars, e.g. 9-16 (default: the whole song)")
-    sp.add_argument("--add", help="new tracks, e.g. bass,drums (GM instrument names)")
-    sp.add_argument(
-        "--chords",
-        help='force the harmony: "C G Am F" (a chord per bar, repeated; "C G | Am F" two per '
-        "bar); default: recognised per beat from all tracks, so rewritten ones keep theirs",
-    )
-    sp.add_argument(
-        "--reharmonize",
-        action="store_true",
-        help="chords from the other tracks only: the rewritten tracks may change them",
-    )
-    sp.add_argument("-o", "--out", type=Path, help="output .mid (default: IN-infill.mid)")
-    sp.add_argument("--steps", type=int, default=32, help="diffusion steps (default 32)")
-    sp.add_argument("--seed", type=int, default=0, help="same inputs and seed, same bytes")
-    sp.add_argument("--temperature", type=float, help="sampling temperature (default 0.8)")
-    sp.add_argument("--guidance", type=float, help="classifier-free guidance weight (default 1)")
-    sp.add_argument("--model", default="infill", help="a shipped model name or folder")
-    sp.add_argument("--json", action="store_true", help="print one JSON object")
+    add_request_options(sp, requests.InfillRequest)
+    _json_option(sp)
 
     sp = add("info", cmd_info, "Show tracks, instruments, tempo, meter, key, bars and notes.")
     sp.add_argument("file", type=Path)
-    sp.add_argument("--json", action="store_true", help="print one JSON object")
+    _json_option(sp)
 
     sp = add("tokenize", cmd_tokenize, "Print the tokens of a MIDI or ABC file.")
     sp.add_argument("file", type=Path)
     sp.add_argument("--tokenizer", choices=["remi", "abc"], default="remi")
     sp.add_argument("--out", type=Path, help="write the tokens as JSON to this file")
-    sp.add_argument("--json", action="store_true", help="print one JSON object")
+    _json_option(sp)
 
     sp = add("render", cmd_render, "Render a MIDI (or ABC) file to WAV with FluidSynth.")
     sp.add_argument("file", type=Path)
     sp.add_argument("-o", "--out", type=Path, required=True, help="output .wav")
     sp.add_argument("--soundfont", type=Path, help="a .sf2 file (default: FluidR3_GM or TimGM6mb)")
     sp.add_argument("--sample-rate", type=int, default=44100)
-    sp.add_argument("--json", action="store_true", help="print one JSON object")
+    _json_option(sp)
 
     sp = add("data", cmd_data, "Build pre-tokenized shards, or captions for text2midi.")
     sp.add_argument("action", choices=["build", "captions"])
@@ -268,7 +256,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--workers", type=int, default=2)
     sp.add_argument("--data-root", type=Path, help="the shared data folder (or $SYMGEN_DATA)")
     sp.add_argument("--limit", type=int, help="only the first N pieces (for quick checks)")
-    sp.add_argument("--json", action="store_true", help="print one JSON object")
+    _json_option(sp)
 
     sp = add("train", cmd_train, "Train a model from a recipe (LightningCLI; --trainer.* etc.).")
     sp.add_argument("recipe", nargs="?", help="recipes/NAME.yaml")
@@ -282,22 +270,12 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="print one JSON object")
 
     sp = add("generate", cmd_generate, "Generate with a language model (ABC tunes, continuations).")
-    sp.add_argument("--model", required=True, help="abc-folk, remi-multi, or a model folder")
-    sp.add_argument("--prompt", help="ABC header, e.g. 'M:6/8\\nK:D\\nR:jig'")
-    sp.add_argument("--continue", dest="continue_path", type=Path, help="a MIDI file to continue")
-    sp.add_argument("--bars", type=int, default=8, help="bars to add (with --continue)")
-    sp.add_argument("--style", help="style token for remi-multi (e.g. jazz, chorale, pop)")
-    sp.add_argument("-o", "--out", type=Path, help="output file or folder")
-    _sampling_options(sp)
+    add_request_options(sp, requests.GenerateRequest)
+    _json_option(sp)
     return p
 
 
-def _sampling_options(sp: argparse.ArgumentParser) -> None:
-    """Options every sampling command shares."""
-    sp.add_argument("--num-samples", type=int, default=1)
-    sp.add_argument("--seed", type=int, default=0, help="same inputs and seed, same bytes")
-    sp.add_argument("--temperature", type=float, default=1.0)
-    sp.add_argument("--top-p", type=float, default=0.95)
+def _json_option(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--json", action="store_true", help="print one JSON object")
 
 

@@ -23,7 +23,7 @@ from symbolic.data.sources import list_items, load_piece
 from symbolic.errors import SymgenError
 from symbolic.paths import data_root
 from symbolic.score import daw_ready, from_music21, load
-from symbolic.tasks.infill import infill
+from symbolic.tasks.infill import InfillRequest, infill
 
 ROOT = data_root()
 POP = ROOT / "pop909" / "004" / "004.mid"
@@ -74,7 +74,7 @@ needs_pop = pytest.mark.skipif(not POP.exists(), reason="POP909 not in the share
 @needs_pop
 def test_pop909_piano_regenerated_melody_bridge_identical(tmp_path: Path) -> None:
     out = tmp_path / "out.mid"
-    result = infill(POP, "piano", out=out, steps=4, bars="1-24")
+    result = infill(InfillRequest(POP, "piano", out=out, steps=4, bars="1-24"))
     assert result["tracks"] == ["PIANO"]
     after = _check_untouched(POP, out, {2})
     assert after.tracks[2].note_num() > 0
@@ -83,7 +83,7 @@ def test_pop909_piano_regenerated_melody_bridge_identical(tmp_path: Path) -> Non
 @needs_pop
 def test_bars_only_change_those_bars(tmp_path: Path) -> None:
     out = tmp_path / "out.mid"
-    infill(POP, "PIANO", bars="9-16", out=out, steps=4)
+    infill(InfillRequest(POP, "PIANO", bars="9-16", out=out, steps=4))
     before, after = daw_ready(load(POP)), load(out)
     bar = 480 * 2  # the file says 2/4
     lo, hi = 8 * bar, 16 * bar
@@ -99,7 +99,7 @@ def test_bars_only_change_those_bars(tmp_path: Path) -> None:
 def test_chorale_alto_tenor(tmp_path: Path) -> None:
     src = _chorale(tmp_path)
     out = tmp_path / "out.mid"
-    result = infill(src, "alto,tenor", out=out, steps=4, seed=3)
+    result = infill(InfillRequest(src, "alto,tenor", out=out, steps=4, seed=3))
     assert result["tracks"] == ["Alto", "Tenor"]
     _check_untouched(src, out, {1, 2})
 
@@ -107,7 +107,7 @@ def test_chorale_alto_tenor(tmp_path: Path) -> None:
 @pytest.mark.skipif(not NOTT.exists(), reason="Nottingham not in the shared data folder")
 def test_nottingham_add_bass_and_drums(tmp_path: Path) -> None:
     out = tmp_path / "out.mid"
-    result = infill(NOTT, add="bass,drums", chords="G D7", out=out, steps=4)
+    result = infill(InfillRequest(NOTT, add="bass,drums", chords="G D7", out=out, steps=4))
     assert result["added"] == ["Bass", "Drums"]
     assert result["harmony"] == 0.0  # given chords: no recogniser, no harmonic prior
     after = _check_untouched(NOTT, out, set(), added=2)
@@ -122,7 +122,7 @@ def test_jazz_bass_regenerated(tmp_path: Path) -> None:
     src = tmp_path / "solo.mid"
     src.write_bytes(piece.score.dumps_midi())
     out = tmp_path / "out.mid"
-    infill(src, "bass", bars="1-8", out=out, steps=4)
+    infill(InfillRequest(src, "bass", bars="1-8", out=out, steps=4))
     changed = {i for i, t in enumerate(load(src).tracks) if t.name.lower() == "bass"}
     _check_untouched(src, out, changed)
 
@@ -137,7 +137,7 @@ def test_more_tracks_than_rows(tmp_path: Path) -> None:
         score.tracks.append(track)
     src, out = tmp_path / "many.mid", tmp_path / "out.mid"
     src.write_bytes(score.dumps_midi())
-    result = infill(src, "Part 10", out=out, steps=4)
+    result = infill(InfillRequest(src, "Part 10", out=out, steps=4))
     beyond = [n for n in result["notes"] if "beyond the model's 8 rows" in n]
     assert len(beyond) == 3  # three tracks beyond the 8 rows, kept as they are
     assert any(n.startswith("chords recognised from all tracks") for n in result["notes"])
@@ -148,8 +148,10 @@ def test_more_tracks_than_rows(tmp_path: Path) -> None:
 
 def test_chords_kept_from_the_rewritten_tracks_unless_reharmonized(tmp_path: Path) -> None:
     src = _chorale(tmp_path)
-    kept = infill(src, "alto,tenor", out=tmp_path / "kept.mid", steps=2)
-    free = infill(src, "alto,tenor", out=tmp_path / "free.mid", steps=2, reharmonize=True)
+    kept = infill(InfillRequest(src, "alto,tenor", out=tmp_path / "kept.mid", steps=2))
+    free = infill(
+        InfillRequest(src, "alto,tenor", out=tmp_path / "free.mid", steps=2, reharmonize=True)
+    )
     assert kept["chords_from"] == ["Soprano", "Alto", "Tenor", "Bass"]
     assert free["chords_from"] == ["Soprano", "Bass"]
     assert any("from all tracks" in n for n in kept["notes"])
@@ -159,8 +161,11 @@ def test_chords_kept_from_the_rewritten_tracks_unless_reharmonized(tmp_path: Pat
 
 def test_same_seed_same_bytes(tmp_path: Path) -> None:
     src = _chorale(tmp_path)
-    runs = [infill(src, "tenor", out=tmp_path / f"{i}.mid", steps=4, seed=7) for i in range(2)]
-    other = infill(src, "tenor", out=tmp_path / "other.mid", steps=4, seed=8)
+    runs = [
+        infill(InfillRequest(src, "tenor", out=tmp_path / f"{i}.mid", steps=4, seed=7))
+        for i in range(2)
+    ]
+    other = infill(InfillRequest(src, "tenor", out=tmp_path / "other.mid", steps=4, seed=8))
     first, second = (Path(r["outputs"][0]).read_bytes() for r in runs)
     assert first == second
     assert Path(other["outputs"][0]).read_bytes() != first
@@ -185,7 +190,7 @@ def test_bad_requests(tmp_path: Path, kwargs: dict, message: str) -> None:
     data = src.read_bytes()
     out = tmp_path / "out.mid"
     with pytest.raises(SymgenError, match=message):
-        infill(src, out=out, **kwargs)
+        infill(InfillRequest(src, out=out, **kwargs))
     assert not out.exists()
     assert src.read_bytes() == data
 

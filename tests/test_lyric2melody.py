@@ -134,19 +134,21 @@ def _midi(path: Path):
 @pytest.fixture(scope="module")
 def song(tmp_path_factory) -> tuple[Path, dict]:
     """One verse set in Eb, 3/4, 84 bpm with chords, as MIDI and ABC (the library call)."""
-    from symbolic.tasks.lyric2melody import lyric2melody
+    from symbolic.tasks.lyric2melody import LyricRequest, lyric2melody
 
     folder = tmp_path_factory.mktemp("l2m")
     (folder / "verse.txt").write_text(VERSE, encoding="utf-8")
     result = lyric2melody(
-        lyrics_file=folder / "verse.txt",
-        key="Eb",
-        tempo=84,
-        meter="3/4",
-        chords=True,
-        out=folder / "verse.mid",
-        abc=folder / "verse.abc",
-        seed=3,
+        LyricRequest(
+            lyrics_file=folder / "verse.txt",
+            key="Eb",
+            tempo=84,
+            meter="3/4",
+            chords=True,
+            out=folder / "verse.mid",
+            abc=folder / "verse.abc",
+            seed=3,
+        )
     )
     return folder, result
 

@@ -20,24 +20,18 @@ from symbolic.score import (
     write_atomic,
 )
 from symbolic.tasks.common import add_notes, progress_bar, sample_bars
+from symbolic.tasks.requests import ABC_OUT, GenerateRequest
 
-DEFAULT_OUT = Path("symgen_out")
+DEFAULT_OUT = ABC_OUT
 STYLE_BY_FAMILY = {"Ensemble": "chorale", "Strings": "classical", "Reed": "jazz", "Brass": "jazz"}
 
 
-def generate(
-    model: str,
-    prompt: str | None = None,
-    continue_path: Path | None = None,
-    bars: int = 8,
-    out: Path | None = None,
-    num_samples: int = 1,
-    seed: int = 0,
-    temperature: float = 1.0,
-    top_p: float = 0.95,
-    style: str | None = None,
-) -> dict:
-    """Run the language model named `model`; returns what `--json` prints."""
+def generate(request: GenerateRequest) -> dict:
+    """Run the language model `request.model` names; returns what `--json` prints."""
+    r = request
+    model, prompt, continue_path, bars, out = r.model, r.prompt, r.continue_path, r.bars, r.out
+    num_samples, seed, temperature, top_p = r.num_samples, r.seed, r.temperature, r.top_p
+    style = r.style
     if num_samples < 1:
         raise SymgenError("--num-samples must be at least 1")
     if continue_path is not None:

@@ -23,6 +23,7 @@ from symusic import Note, Score, Track
 
 from symbolic.errors import SymgenError
 from symbolic.score import TPQ, check_output, load, save_midi
+from symbolic.tasks.requests import InfillRequest
 from symbolic.theory.gm import FAMILIES, PROGRAM_NAMES, family, program_name
 from symbolic.tokenize.grid import (
     MASK,
@@ -38,19 +39,11 @@ from symbolic.tokenize.grid import (
     windows,
 )
 
-DEFAULT_MODEL = "infill"
-# Sampling defaults chosen on POP909 training songs (benchmarks/tune_infill.py, RESULTS.md):
-# temperature 0.8 with guidance 1 writes about the original's number of notes (1,326 onsets
-# against 1,277 on 6 songs x 16 bars; temperature 1 wrote 1.6 times as many, guidance 0.5
-# less than half) and follows the harmony best. When the chords are recognised rather than
-# given, pitch logits also gain HARMONY * log(p + 0.05), p the recogniser's probability that
-# the pitch class is in the chord there (renormalised over pitches, so the note count stays),
-# and an uncertain beat leans on the tones its likely chords share: weight 3 agreed best
-# (0.889 vs 0.862 without; with the chords heard from melody and bridge alone,
-# --reharmonize, 0.708 vs 0.615).
-TEMPERATURE = 0.8
-GUIDANCE = 1.0
-HARMONY = 3.0
+DEFAULT_MODEL = InfillRequest.model
+# the sampling defaults, and how they were chosen: `symbolic.tasks.requests`
+TEMPERATURE = InfillRequest.temperature
+GUIDANCE = InfillRequest.guidance
+HARMONY = InfillRequest.harmony
 DRUM_WORDS = ("drums", "drum", "drum kit", "drumkit", "percussion", "kit")
 
 
@@ -223,28 +216,17 @@ def progression(grid: Grid, first: int, last: int) -> str:
     return " | ".join(bars)
 
 
-def infill(
-    path: str | Path,
-    tracks: str | None = None,
-    *,
-    bars: str | None = None,
-    add: str | None = None,
-    chords: str | None = None,
-    out: str | Path | None = None,
-    steps: int = 32,
-    seed: int = 0,
-    temperature: float = TEMPERATURE,
-    guidance: float = GUIDANCE,
-    harmony: float = HARMONY,
-    reharmonize: bool = False,
-    model: str = DEFAULT_MODEL,
-) -> dict:
+def infill(request: InfillRequest) -> dict:
     """Regenerate `tracks`, add the instruments in `add`, over `bars` (default the whole song);
     write the result to `out`. Returns what `--json` prints.
 
     Without `chords`, the chord of every beat is recognised from all the song's tracks, the
     ones being rewritten included, so that a new take keeps the song's harmony; with
     `reharmonize`, only from the tracks that stay, and the new parts may change it."""
+    r = request
+    path, tracks, bars, add, chords, out = r.file, r.tracks, r.bars, r.add, r.chords, r.out
+    steps, seed, temperature, guidance = r.steps, r.seed, r.temperature, r.guidance
+    harmony, reharmonize, model = r.harmony, r.reharmonize, r.model
     t0 = time.perf_counter()
     path = Path(path)
     if not tracks and not add:

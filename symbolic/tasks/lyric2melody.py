@@ -21,6 +21,7 @@ import numpy as np
 
 from symbolic.errors import SymgenError
 from symbolic.lyrics import Lyrics, parse_lyrics
+from symbolic.tasks.requests import LyricRequest
 from symbolic.theory.chords import chord
 from symbolic.theory.keys import key_name, parse_key
 from symbolic.theory.limits import TEMPO_RANGE
@@ -36,7 +37,7 @@ TRAINED_BAR = 16  # the longest bar (16ths) in the training data: 4/4
 LONG_LINE = 16  # syllables: longer lyric lines are sung as several lines
 STRESS_BIAS = 0.5
 REPEAT_PENALTY = 0.7
-TEMPERATURE = 1.1  # on held-out songs: pitch overlap 0.355 against 0.301 at 1.0 (RESULTS.md)
+TEMPERATURE = LyricRequest.temperature  # why 1.1: `symbolic.tasks.requests`
 TPQ = 480
 
 
@@ -205,21 +206,12 @@ def read_lyrics(text: str | None, path: str | Path | None) -> str:
         raise SymgenError(f"{path}: not UTF-8 text; save the lyrics as UTF-8") from err
 
 
-def lyric2melody(
-    lyrics: str | None = None,
-    lyrics_file: str | Path | None = None,
-    key: str = "C",
-    tempo: float = 96,
-    meter: str = "4/4",
-    chords: bool = False,
-    out: str | Path | None = None,
-    abc: str | Path | None = None,
-    seed: int = 0,
-    temperature: float = TEMPERATURE,
-    top_p: float = 0.95,
-    model: str = "lyric2melody",
-) -> dict:
+def lyric2melody(request: LyricRequest) -> dict:
     """Write the MIDI (and ABC) of a melody for the lyrics; returns what `--json` prints."""
+    r = request
+    lyrics, lyrics_file, key, tempo, meter = r.lyrics, r.lyrics_file, r.key, r.tempo, r.meter
+    chords, out, abc, model = r.chords, r.out, r.abc, r.model
+    seed, temperature, top_p = r.seed, r.temperature, r.top_p
     t0 = time.perf_counter()
     tonic, mode = parse_key(key)
     m = Meter.parse(meter)

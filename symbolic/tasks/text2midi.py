@@ -17,6 +17,7 @@ from pathlib import Path
 from symusic import Score, Tempo, TimeSignature
 
 from symbolic.errors import SymgenError
+from symbolic.tasks.requests import DEFAULT_BARS, Text2MidiRequest
 from symbolic.theory.gm import program_name
 from symbolic.theory.keys import KEY_PROFILES, key_fits, key_label, parse_key
 from symbolic.theory.limits import MAX_BARS
@@ -83,18 +84,11 @@ def _sampling_meter(num: int, den: int, vocab: dict) -> str:
     return "4/4"
 
 
-def text2midi(
-    prompt: str,
-    out: str | Path | None = None,
-    bars: int | None = None,
-    num_samples: int = 1,
-    seed: int = 0,
-    wav: str | Path | None = None,
-    temperature: float = 1.0,
-    top_p: float = 0.95,
-    model: str = "text2midi",
-) -> dict:
+def text2midi(request: Text2MidiRequest) -> dict:
     """Write MIDI (and optionally WAV) for a prompt; returns what `--json` prints."""
+    r = request
+    prompt, out, bars, wav, model = r.prompt, r.out, r.bars, r.wav, r.model
+    num_samples, seed, temperature, top_p = r.num_samples, r.seed, r.temperature, r.top_p
     from symbolic.prompt import parse_prompt
     from symbolic.tasks.text_match import nearest
 
@@ -111,7 +105,7 @@ def text2midi(
     if bars is not None:
         attrs.bars = bars
         attrs.notes = [n for n in attrs.notes if not n.startswith("length")]
-    attrs.bars = min(attrs.bars or 16, MAX_BARS)
+    attrs.bars = min(attrs.bars or DEFAULT_BARS, MAX_BARS)
     t_parse = time.perf_counter()
     from symbolic.models.checkpoint import load_model
     from symbolic.models.sampling import SampleConfig
