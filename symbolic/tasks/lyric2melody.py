@@ -216,9 +216,8 @@ def lyric2melody(request: LyricRequest) -> dict:
     tonic, mode = parse_key(key)
     m = Meter.parse(meter)
     if not TEMPO_RANGE[0] <= tempo <= TEMPO_RANGE[1]:
-        raise SymgenError(
-            f"--tempo {tempo:g}: give beats per minute from {TEMPO_RANGE[0]:g} to {TEMPO_RANGE[1]:g}"
-        )
+        low, high = TEMPO_RANGE
+        raise SymgenError(f"--tempo {tempo:g}: give beats per minute from {low:g} to {high:g}")
     parsed = parse_lyrics(read_lyrics(lyrics, lyrics_file))
     if len(parsed) > MAX_SYLLABLES:
         raise SymgenError(f"the lyrics have {len(parsed)} syllables; keep them to {MAX_SYLLABLES}")
