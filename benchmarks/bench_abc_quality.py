@@ -43,7 +43,7 @@ def sample_tunes(n: int, seed: int) -> list[dict]:
     for rhythm, meter, keys in PROMPTS:
         for key in keys:
             header = f"M:{meter}\nK:{key}\nR:{rhythm}"
-            ids = tok.encode_header(header)
+            ids = tok.prefix(header)
             grammars = [tok.grammar(meter=meter, key=key) for _ in range(per)]
             cfg = SampleConfig(max_new_tokens=lm.decoder.max_len, seed=seed, top_p=0.95)
             for new in sample(lm.decoder, ids, grammars, cfg, num_samples=per):

@@ -1,4 +1,4 @@
-"""Load + tokenize throughput: symgen (`score.load` + `RemiTokenizer.encode_score`) against
+"""Load + tokenize throughput: symgen (`score.load` + `RemiTokenizer.encode`) against
 miditok called directly (`miditok.REMI(same config).encode(path)`) on the same MIDI files.
 
 Bach chorales are converted to MIDI once (not timed; cached beside pytest's cache), POP909 is
@@ -49,7 +49,7 @@ def run(files: list[Path], tok, direct) -> dict[str, float]:
     totals = {"symgen_s": 0.0, "miditok_s": 0.0, "symgen_tokens": 0, "miditok_tokens": 0}
 
     def ours(path: Path) -> int:
-        return len(tok.encode_score(load(path)))
+        return len(tok.encode(load(path)))
 
     def theirs(path: Path) -> int:
         return len(direct.encode(path).ids)

@@ -32,8 +32,7 @@ def evaluate(model_name: str, shards: Path, seq_len: int, batch: int = 16) -> di
     folder = resolve(model_name)
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
     tok = load_tokenizer(folder)
-    bars = [tok.vocab["Bar_None"]] if hasattr(tok, "vocab") else tok.class_ids["bar"].tolist()
-    data = WindowDataset(shards, "val", seq_len, tok.pad_id, bars)
+    data = WindowDataset(shards, "val", seq_len, tok.pad_id, tok.bar_ids)
     total, count = 0.0, 0
     with torch.inference_mode():
         for start in range(0, len(data), batch):

@@ -166,11 +166,11 @@ def test_a_thousand_samples_all_decode(name):
         cfg = SampleConfig(max_new_tokens=160, seed=batch)
         if name == "abc-folk":
             header = ["M:6/8\nK:D\nR:jig", "M:4/4\nK:G\nR:reel", "M:3/4\nK:F", "M:9/8\nK:Em"][batch]
-            prompt = tok.encode_header(header)
+            prompt = tok.prefix(header)
             grammars = [tok.grammar(max_body_tokens=150) for _ in range(250)]
         else:
             style = ["pop", "jazz", "chorale", "folk"][batch]
-            prompt = tok.control_ids(style=style)
+            prompt = tok.prefix(style=style)
             grammars = [tok.grammar(max_bars=2) for _ in range(250)]
         for new in sample(lm.decoder, prompt, grammars, cfg, num_samples=250):
             if name == "abc-folk":

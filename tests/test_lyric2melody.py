@@ -12,7 +12,7 @@ from symbolic.cli import main
 from symbolic.lyrics import parse_lyrics
 from symbolic.tasks.lyric2melody import lyric_slots
 from symbolic.theory.meter import Meter
-from symbolic.tokenize.lyric import PITCH_SPAN, LyricGrammar, load_lyric_tokenizer
+from symbolic.tokenize.lyric import PITCH_SPAN, LyricGrammar, LyricSong, load_lyric_tokenizer
 
 VERSE = """Under the lantern the river is slow,
 paper boats drifting wherever they go.
@@ -32,8 +32,8 @@ def test_encode_decode_round_trip(tok) -> None:
     dur = np.array([4, 4, 2, 2, 8, 4, 12])
     pitch = np.array([0, 2, 4, 5, 7, 4, 0])
     chords = [(0, False), (7, False)]
-    prefix, body = tok.encode("major", slots, onset, dur, pitch, pitch > 3, chords)
-    assert prefix == [tok.bos_id, tok.id("mode", "major")]
+    body = tok.encode(LyricSong(slots, onset, dur, pitch, pitch > 3, chords))
+    assert tok.prefix("major") == [tok.bos_id, tok.id("mode", "major")]
     timeline = tok.decode(body)
     assert timeline.onset == onset.tolist()
     assert timeline.duration == dur.tolist()

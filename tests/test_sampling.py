@@ -58,7 +58,7 @@ def test_filter_keeps_best_and_drops_tail():
 def test_remi_grammar_makes_every_sample_decode(hf_model, tok):
     """An untrained model under the grammar: valid structure, asked programs and meter only."""
     fast = FastDecoder.from_hf(hf_model)
-    prefix = tok.control_ids(style="jazz", key="Cm", programs=[0, 32])
+    prefix = tok.prefix(style="jazz", key="Cm", programs=[0, 32])
     grammars = [
         tok.grammar(programs=[0, 32], meter="3/4", tempo=100, max_bars=4) for _ in range(16)
     ]
@@ -82,9 +82,9 @@ def test_grammar_accepts_real_music(tok):
     from symbolic.score import from_music21
 
     score = from_music21(music21.corpus.parse("bach/bwv66.6"))
-    body = tok.encode_score(score) + [tok.eos_id]
+    body = tok.encode(score) + [tok.eos_id]
     g = tok.grammar()
-    g.feed(tok.control_ids(style="chorale"))
+    g.feed(tok.prefix(style="chorale"))
     for idx in body:
         assert g.allowed()[idx], tok.id_to_token[idx]
         g.advance(idx)
@@ -114,16 +114,16 @@ def test_optional_bpe_round_trip(tmp_path):
         score.tracks.append(track)
         files.append(save_midi(score, tmp_path / f"f{i}.mid"))
     tok = load_remi_tokenizer()
-    base = tok.encode_score(Score(str(files[0])))
+    base = tok.encode(Score(str(files[0])))
     tok.train_bpe(files, vocab_size=tok.vocab_size + 60)
-    ids = tok.encode_score(Score(str(files[0])))
+    ids = tok.encode(Score(str(files[0])))
     assert len(ids) < len(base)
     back = tok.decode(ids)
     assert back.note_num() == 64
     with pytest.raises(Exception, match="BPE"):
         tok.grammar()
     reloaded = load_remi_tokenizer(tok.save(tmp_path / "tokenizer.json"))
-    assert reloaded.encode_score(Score(str(files[0]))) == ids
+    assert reloaded.encode(Score(str(files[0]))) == ids
 
 
 def test_required_programs_play_in_every_bar(hf_model, tok):
@@ -132,7 +132,7 @@ def test_required_programs_play_in_every_bar(hf_model, tok):
     grammars = [tok.grammar(programs=programs, max_bars=3, require_programs=True) for _ in range(8)]
     outs = sample(
         fast,
-        tok.control_ids(style="jazz"),
+        tok.prefix(style="jazz"),
         grammars,
         SampleConfig(max_new_tokens=1500, seed=4),
         num_samples=8,

@@ -77,10 +77,10 @@ def test_corpus_reader_unknown_collection() -> None:
 def test_vocabulary_is_fixed(tok: AbcTokenizer) -> None:
     again = AbcTokenizer.from_spec()
     assert again.id_to_token == tok.id_to_token
-    assert (tok.pad_id, tok.bos_id, tok.eos_id, tok.token_to_id["<body>"]) == (0, 1, 2, 3)
+    assert (tok.pad_id, tok.bos_id, tok.eos_id, tok.vocab["<body>"]) == (0, 1, 2, 3)
     assert 300 < tok.vocab_size < 700
     assert len(set(tok.id_to_token)) == tok.vocab_size
-    assert all(tok.token_to_id[t] == i for i, t in enumerate(tok.id_to_token))
+    assert all(tok.vocab[t] == i for i, t in enumerate(tok.id_to_token))
 
 
 def test_save_load(tok: AbcTokenizer, tmp_path) -> None:
@@ -106,7 +106,7 @@ def test_round_trip_corpus(tok: AbcTokenizer, collection: str) -> None:
             continue
         y = tok.normalize(tune.text)
         tokens = tok.tokenize(y)
-        ids = [tok.bos_id, *(tok.token_to_id[t] for t in tokens), tok.eos_id]
+        ids = [tok.bos_id, *(tok.vocab[t] for t in tokens), tok.eos_id]
         if tok.decode(ids) != y or tok.detokenize(tokens) != y:
             failures.append((tune.id, "round trip or idempotence broken"))
     assert not failures, failures[:5]
@@ -173,8 +173,8 @@ def test_default_unit_length(tok: AbcTokenizer) -> None:
     assert "L:1/4" in tok.normalize("X:1\nM:2/4\nL:1/4\nK:G\nAB|\n")
 
 
-def test_encode_header(tok: AbcTokenizer) -> None:
-    ids = tok.encode_header("M:6/8\nK:D\nR:jig")
+def test_prefix(tok: AbcTokenizer) -> None:
+    ids = tok.prefix("M:6/8\nK:D\nR:jig")
     assert [tok.id_to_token[i] for i in ids] == [
         "<bos>",
         "M:6/8",
@@ -183,7 +183,7 @@ def test_encode_header(tok: AbcTokenizer) -> None:
         "K:D",
         "<body>",
     ]
-    tokens = [tok.id_to_token[i] for i in tok.encode_header("M:2/4")]
+    tokens = [tok.id_to_token[i] for i in tok.prefix("M:2/4")]
     assert "L:1/16" in tokens and "K:C" in tokens
 
 
@@ -326,7 +326,7 @@ def test_grammar_constraints_and_prompt(tok: AbcTokenizer) -> None:
         tokens = [tok.id_to_token[i] for i in ids]
         assert "M:6/8" in tokens and "K:D" in tokens
         assert _bar_check(tok, tokens) == []
-    prompt = tok.encode_header("M:3/4\nK:G\nR:waltz")
+    prompt = tok.prefix("M:3/4\nK:G\nR:waltz")
     ids, g = _sample(tok, rng, prompt=prompt)
     assert ids[: len(prompt)] == prompt and g.finished
     assert _bar_check(tok, [tok.id_to_token[i] for i in ids]) == []
@@ -334,18 +334,18 @@ def test_grammar_constraints_and_prompt(tok: AbcTokenizer) -> None:
 
 def test_grammar_masks_overflowing_lengths(tok: AbcTokenizer) -> None:
     g = tok.grammar()
-    g.feed(tok.encode_header("M:3/4\nL:1/8\nK:C"))
+    g.feed(tok.prefix("M:3/4\nL:1/8\nK:C"))
     for t in ["c", "4"]:  # c4: four of six eighths used
-        assert g.allowed()[tok.token_to_id[t]]
-        g.advance(tok.token_to_id[t])
-    g.advance(tok.token_to_id["d"])
+        assert g.allowed()[tok.vocab[t]]
+        g.advance(tok.vocab[t])
+    g.advance(tok.vocab["d"])
     mask = g.allowed()
-    assert not mask[tok.token_to_id["4"]] and not mask[tok.token_to_id["5"]]
-    assert mask[tok.token_to_id["2"]] and not mask[tok.token_to_id["<eos>"]]
-    g.advance(tok.token_to_id["3"])  # d3 would overflow: only d3/2 (or d3/4 ...) may follow
+    assert not mask[tok.vocab["4"]] and not mask[tok.vocab["5"]]
+    assert mask[tok.vocab["2"]] and not mask[tok.vocab["<eos>"]]
+    g.advance(tok.vocab["3"])  # d3 would overflow: only d3/2 (or d3/4 ...) may follow
     mask = g.allowed()
-    assert mask[tok.token_to_id["/2"]] and not mask[tok.token_to_id[" "]]
-    assert not mask[tok.token_to_id["|"]]
+    assert mask[tok.vocab["/2"]] and not mask[tok.vocab[" "]]
+    assert not mask[tok.vocab["|"]]
 
 
 def test_grammar_is_fast(tok: AbcTokenizer) -> None:

@@ -38,6 +38,7 @@ from symbolic.errors import SymgenError
 from symbolic.paths import data_root as default_data_root
 from symbolic.score import key_signature
 from symbolic.theory.keys import key_label, parse_key
+from symbolic.tokenize.base import SequenceTokenizer
 
 TOKENIZERS = ("remi", "abc")
 PITCH_RANGE = (21, 108)
@@ -63,7 +64,7 @@ def parse_transpose(spec: str | int) -> list[int]:
     return sorted(set(shifts) | {0})
 
 
-def get_tokenizer(name: str):
+def get_tokenizer(name: str) -> SequenceTokenizer:
     """The tokenizer by name, loaded once per process."""
     if name not in _TOKENIZER_CACHE:
         if name == "remi":
@@ -119,7 +120,7 @@ def _records(
         if not piece.abc:
             return []
         ids = tok.encode(piece.abc)
-        cut = ids.index(tok.body_id) + 1
+        cut = ids.index(tok.vocab["<body>"]) + 1  # the header ends at <body>
         body = ids[cut:-1] if ids and ids[-1] == tok.eos_id else ids[cut:]
         record = {**meta, "split": split, "transpose": 0, **extras}
         out.append((record, np.asarray(ids[:cut]), np.asarray(body)))
@@ -136,14 +137,14 @@ def _records(
         if shift:
             current.key_signatures.clear()
             current.key_signatures.append(key_signature((tonic + shift) % 12, mode))
-        prefix = tok.control_ids(
+        prefix = tok.prefix(
             style=piece.style,
             key=key,
             programs=programs_of(current),
             density=meta["density"],
             bars=meta["bars"],
         )
-        body = tok.encode_score(current)
+        body = tok.encode(current)
         if not body:
             continue
         pid = piece.id if shift == 0 else f"{piece.id}#t{shift:+d}"

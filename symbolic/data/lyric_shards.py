@@ -27,7 +27,12 @@ from symbolic.errors import SymgenError
 from symbolic.melody import Melody, bar_chords, skeleton_ranks
 from symbolic.theory.keys import PITCH_NAMES, best_key, pitch_class_histogram
 from symbolic.theory.meter import Meter
-from symbolic.tokenize.lyric import LyricTokenizer, load_lyric_tokenizer, syllable_slots
+from symbolic.tokenize.lyric import (
+    LyricSong,
+    LyricTokenizer,
+    load_lyric_tokenizer,
+    syllable_slots,
+)
 
 METER = Meter(4, 4)
 
@@ -56,16 +61,9 @@ def song_tokens(tok: LyricTokenizer, song: dict) -> tuple[list[int], list[int], 
         syllable_stresses(song), info.index_in_word, info.word_len, info.line_index
     )
     chords = [chord_value(c, tonic) for c in bar_chords(melody, METER, tonic, mode)]
-    prefix, body = tok.encode(
-        mode,
-        slots,
-        on16 - lead,
-        dur16,
-        melody.pitch - ref,
-        skeleton_ranks(melody, METER) > 0,
-        chords,
-        bar,
-    )
+    skeleton = skeleton_ranks(melody, METER) > 0
+    sung = LyricSong(slots, on16 - lead, dur16, melody.pitch - ref, skeleton, chords, bar)
+    prefix, body = tok.prefix(mode), tok.encode(sung)
     meta = {"id": f"lyrics_melody/{song['id']}", "key": f"{PITCH_NAMES[tonic]} {mode}"}
     return prefix, body, {**meta, "syllables": len(slots), "bars": len(chords)}
 

@@ -45,6 +45,7 @@ from symbolic.tokenize.grid import (
     PITCH_OFFSET,
     QUALITIES,
     ROLES,
+    GridTokenizer,
     spec,
 )
 
@@ -281,17 +282,25 @@ def canonical(cells: torch.Tensor) -> torch.Tensor:
     return cells.masked_fill((key == _LAST)[..., None], EMPTY)
 
 
+@cache
+def _slot_masks() -> tuple[torch.Tensor, ...]:
+    """The grid grammar's masks for a sampled slot: its pitch, a note's duration and velocity."""
+    grammar = GridTokenizer().grammar()
+    names = ("pitch", "duration", "velocity")
+    return tuple(torch.from_numpy(grammar.field_mask(n)) for n in names)
+
+
 def _draw(logits: list[torch.Tensor], temp: float, gen) -> tuple[torch.Tensor, torch.Tensor]:
     """Cells (…, K, 3) sampled from logits, and each cell's confidence (log-prob of its
-    pitches). Duration and velocity are empty exactly where the pitch is."""
+    pitches), each row of logits masked by the grid grammar (`GridGrammar.field_mask`).
+    Duration and velocity are empty exactly where the pitch is."""
     lp_pitch = logits[0].log_softmax(-1)
-    ids = torch.arange(lp_pitch.shape[-1])
-    pitch = _pick(lp_pitch, ids != MASK, temp, gen)
+    pitch_ok, *note_ok = _slot_masks()
+    pitch = _pick(lp_pitch, pitch_ok, temp, gen)
     sounding = (pitch >= PITCH_OFFSET)[..., None]
     out = [pitch]
-    for lg in logits[1:]:
-        note_ids = torch.arange(lg.shape[-1]) > MASK
-        out.append(torch.where(sounding[..., 0], _pick(lg, note_ids & sounding, temp, gen), EMPTY))
+    for lg, ok in zip(logits[1:], note_ok, strict=True):
+        out.append(torch.where(sounding[..., 0], _pick(lg, ok & sounding, temp, gen), EMPTY))
     conf = lp_pitch.gather(-1, pitch[..., None])[..., 0].sum(-1)
     return canonical(torch.stack(out, -1)), conf
 

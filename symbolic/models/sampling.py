@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from symbolic.errors import SymgenError
+from symbolic.tokenize.base import Grammar
 
 
 class FastDecoder:
@@ -172,7 +173,7 @@ def _filter_logits(logits: torch.Tensor, top_k: int, top_p: float) -> torch.Tens
 def sample(
     decoder: FastDecoder,
     prompt: Sequence[int],
-    grammars: Sequence | None = None,
+    grammars: Sequence[Grammar] | None = None,
     config: SampleConfig | None = None,
     num_samples: int = 1,
     eos_id: int | None = None,
@@ -182,12 +183,11 @@ def sample(
 ) -> list[list[int]]:
     """Sample `num_samples` continuations of `prompt` (ids); returns the new ids of each.
 
-    `grammars`, one per sample, each with `feed(ids)`, `allowed() -> bool mask`, `advance(id)`
-    and `finished`, restrict every step to tokens that keep the sequence decodable; a grammar
-    with a `bias() -> float array` also adds that to the step's logits (a prior that depends on
-    where the sequence is, e.g. stressed syllables towards strong beats). They are fed the
-    prompt here. A sequence stops when its grammar finishes, at `eos_id`, or at
-    `max_new_tokens`.
+    `grammars` (`symbolic.tokenize.base.Grammar`), one per sample, restrict every step to the
+    tokens `allowed()` (so the sequence stays decodable) and add their `bias()` to the step's
+    logits where it is not None (a prior that depends on where the sequence is, e.g. stressed
+    syllables towards strong beats). They are fed the prompt here. A sequence stops when its
+    grammar finishes, at `eos_id`, or at `max_new_tokens`.
     `prefix` (n, d) vectors go before the prompt (a text-conditioned model's text prefix);
     `bias` (vocab,) is added to every step's logits (a soft preference, e.g. for a key's scale).
     The seed alone fixes the output: same inputs and seed give the same ids.
@@ -214,8 +214,12 @@ def sample(
     for step in range(steps):
         if bias is not None:
             logits = logits + bias
-        if grammars is not None and hasattr(grammars[0], "bias"):
-            logits = logits + torch.from_numpy(np.stack([g.bias() for g in grammars]))
+        if grammars is not None:
+            biases = [g.bias() for g in grammars]
+            if any(b is not None for b in biases):
+                zero = np.zeros(logits.shape[-1], dtype=np.float32)
+                stacked = np.stack([zero if b is None else b for b in biases])
+                logits = logits + torch.from_numpy(stacked)
         if grammars is not None:
             mask = torch.from_numpy(
                 np.stack(

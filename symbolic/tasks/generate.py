@@ -41,7 +41,7 @@ def generate(request: GenerateRequest) -> dict:
 
     lm = load_model(model)
     timings = {"load": time.perf_counter() - t0}
-    is_abc = not hasattr(lm.tokenizer, "vocab")
+    is_abc = lm.tokenizer.name == "abc"
     if is_abc:
         if continue_path is not None:
             raise SymgenError(f"{model} writes ABC tunes; use --prompt, not --continue")
@@ -66,7 +66,7 @@ def _abc_tunes(lm, prompt: str, out: Path, k: int, seed: int, temperature: float
 
     tok = lm.tokenizer
     header = prompt.replace("\\n", "\n").strip()
-    ids = tok.encode_header(header)
+    ids = tok.prefix(header)
     fields = dict(re.findall(r"^([A-Z]):\s*(.+?)\s*$", header, flags=re.M))
     grammars = [tok.grammar(meter=fields.get("M"), key=fields.get("K")) for _ in range(k)]
     bar, tick = progress_bar(lm.decoder.max_len, "sampling", unit="tok")
@@ -136,14 +136,14 @@ def _continue_midi(lm, path, bars, out, k, seed, temperature, top_p, style):
         {DRUMS if t.is_drum else int(t.program) for t in score.tracks if t.note_num()}
     )
     n_bars = bar_count(score)
-    controls = tok.control_ids(
+    controls = tok.prefix(
         style=style,
         key=key_label(tonic, mode),
         programs=programs,
         density=score.note_num() / max(n_bars, 1),
         bars=n_bars + bars,
     )
-    body = tok.encode_score(score)
+    body = tok.encode(score)
     sig = score.time_signatures[-1] if score.time_signatures else None
     meter = f"{sig.numerator}/{sig.denominator}" if sig else "4/4"
     grammar = {"programs": programs, "meter": meter if f"TimeSig_{meter}" in tok.vocab else None}

@@ -133,7 +133,7 @@ def text2midi(request: Text2MidiRequest) -> dict:
     bar_ticks = 4 * 480 * num // den
     sample_num, sample_den = map(int, meter.split("/"))
     sample_bars_n = -(-attrs.bars * bar_ticks // (4 * 480 * sample_num // sample_den))
-    controls = tok.control_ids(
+    controls = tok.prefix(
         style=style,
         key=key_label(tonic, mode) if attrs.key else None,
         programs=attrs.instruments,

@@ -1,16 +1,18 @@
-"""Tokenizers by name: `remi` (multi-track MIDI), `abc` (folk tunes as ABC text) and
-`lyric2melody` (syllables interleaved with the melody sung to them)."""
+"""Tokenizers by name: `remi` (multi-track MIDI), `abc` (folk tunes as ABC text),
+`lyric2melody` (syllables interleaved with the melody sung to them) and `grid` (the
+diffusion model's track x 16th grid). Each is a `symbolic.tokenize.base.Tokenizer`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from symbolic.errors import SymgenError
+from symbolic.tokenize.base import Tokenizer
 
-NAMES = ("remi", "abc", "lyric2melody")
+NAMES = ("remi", "abc", "lyric2melody", "grid")
 
 
-def get_tokenizer(name: str):
+def get_tokenizer(name: str) -> Tokenizer:
     """The tokenizer called `name`, built from its spec under `symbolic/specs/`."""
     if name == "remi":
         from symbolic.tokenize.remi import load_remi_tokenizer
@@ -24,6 +26,10 @@ def get_tokenizer(name: str):
         from symbolic.tokenize.lyric import load_lyric_tokenizer
 
         return load_lyric_tokenizer()
+    if name == "grid":
+        from symbolic.tokenize.grid import GridTokenizer
+
+        return GridTokenizer()
     raise SymgenError(f"unknown tokenizer {name!r}; choose one of {', '.join(NAMES)}")
 
 
@@ -43,4 +49,4 @@ def tokenize_file(path: str | Path, name: str) -> list[str]:
     from symbolic.score import load
 
     tok = get_tokenizer(name)
-    return tok.tokens(tok.encode_score(load(path)))
+    return tok.tokens(tok.encode(load(path)))

@@ -130,7 +130,10 @@ class _LexState:
 
 
 class AbcTokenizer:
-    """Structured ABC tokenizer: vocabulary from a spec, exact round trip, grammar for sampling."""
+    """Structured ABC tokenizer: vocabulary from a spec, exact round trip, grammar for sampling;
+    a `symbolic.tokenize.base.SequenceTokenizer` whose input is the text of one tune."""
+
+    name = "abc"
 
     def __init__(self, spec: dict) -> None:
         self.spec = spec
@@ -143,14 +146,14 @@ class AbcTokenizer:
                 self.token_class[t] = cls
                 tokens.append(t)
         self.id_to_token: list[str] = tokens
-        self.token_to_id: dict[str, int] = {t: i for i, t in enumerate(tokens)}
-        self.pad_id = self.token_to_id[PAD]
-        self.bos_id = self.token_to_id[BOS]
-        self.eos_id = self.token_to_id[EOS]
-        self.body_id = self.token_to_id[BODY]
+        self.vocab: dict[str, int] = {t: i for i, t in enumerate(tokens)}
+        self.pad_id = self.vocab[PAD]
+        self.bos_id = self.vocab[BOS]
+        self.eos_id = self.vocab[EOS]
+        self.body_id = self.vocab[BODY]
         self.class_ids: dict[str, np.ndarray] = {}
         for cls in spec["classes"]:
-            ids = [self.token_to_id[t] for t in spec["classes"][cls]]
+            ids = [self.vocab[t] for t in spec["classes"][cls]]
             self.class_ids[cls] = np.array(ids, dtype=np.int64)
         self._text = {t: self._token_text(t) for t in tokens}
         self._id_class = [self.token_class[t] for t in tokens]
@@ -181,6 +184,11 @@ class AbcTokenizer:
         """Number of tokens (ids are 0..vocab_size-1, pad is 0)."""
         return len(self.id_to_token)
 
+    @property
+    def bar_ids(self) -> list[int]:
+        """The bar-line tokens (training windows start on them)."""
+        return self.class_ids["bar"].tolist()
+
     def _token_text(self, tok: str) -> str:
         """The text a body token writes (field tokens are handled by ``detokenize``)."""
         cls = self.token_class[tok]
@@ -202,7 +210,7 @@ class AbcTokenizer:
         if v == "C":
             return "C"
         m = re.match(r"^(\d+)\s*/\s*(\d+)", v)
-        if m and f"M:{int(m.group(1))}/{int(m.group(2))}" in self.token_to_id:
+        if m and f"M:{int(m.group(1))}/{int(m.group(2))}" in self.vocab:
             return f"{int(m.group(1))}/{int(m.group(2))}"
         raise SymgenError(
             f"meter M:{value.strip()} is not supported by the ABC tokenizer: use a simple meter "
@@ -212,7 +220,7 @@ class AbcTokenizer:
     def _unit_value(self, value: str) -> str:
         """Canonical unit length ``1/d``."""
         m = re.match(r"^\s*1\s*/\s*(\d+)", value)
-        if m and f"L:1/{int(m.group(1))}" in self.token_to_id:
+        if m and f"L:1/{int(m.group(1))}" in self.vocab:
             return f"1/{int(m.group(1))}"
         raise SymgenError(f"unit length L:{value.strip()} is not supported: use 1/1 ... 1/64")
 
@@ -239,7 +247,7 @@ class AbcTokenizer:
         else:
             return None
         bpm = min(300, max(20, 5 * round(bpm / 5)))
-        if f"Q:{beat}" not in self.token_to_id:
+        if f"Q:{beat}" not in self.vocab:
             return None
         return beat, bpm
 
@@ -247,7 +255,7 @@ class AbcTokenizer:
         """Canonical rhythm label, or None for labels outside the inventory (genre texts)."""
         v = " ".join(value.lower().split())
         v = _RHYTHM_ALIASES.get(v, v)
-        return v if f"R:{v}" in self.token_to_id else None
+        return v if f"R:{v}" in self.vocab else None
 
     def _header_tokens(self, h: _Header) -> list[str]:
         """Header fields as tokens in canonical order; fills L: by ABC's default rule."""
@@ -261,7 +269,7 @@ class AbcTokenizer:
             out.append(f"R:{h.rhythm}")
         out.append(f"K:{h.key or 'C'}")
         for t in out:
-            if t not in self.token_to_id:
+            if t not in self.vocab:
                 raise SymgenError(f"header field {t} is not in the ABC tokenizer vocabulary")
         return out
 
@@ -320,7 +328,7 @@ class AbcTokenizer:
         out: list[tuple[str, str]] = []
         if frac.numerator != 1:
             tok = str(frac.numerator)
-            if tok not in self.token_to_id:
+            if tok not in self.vocab:
                 raise SymgenError(
                     f"note length {s!r} is outside the ABC tokenizer's range: lengths up to 16 "
                     "(and 24, 32, 48, 64) units are supported; check the L: field"
@@ -328,7 +336,7 @@ class AbcTokenizer:
             out.append((tok, "numerator"))
         if frac.denominator != 1:
             tok = f"/{frac.denominator}"
-            if tok not in self.token_to_id:
+            if tok not in self.vocab:
                 raise SymgenError(
                     f"note length {s!r} has an unsupported divisor: only /2 ... /64 are supported"
                 )
@@ -386,7 +394,7 @@ class AbcTokenizer:
             toks = [(f"Q:{tempo[0]}", "tempo_unit"), (f"={tempo[1]}", "tempo_bpm")]
         else:
             v = value.strip()
-            if f"P:{v}" not in self.token_to_id:
+            if f"P:{v}" not in self.vocab:
                 return
             toks = [(f"P:{v}", "part")]
         if st.line_has_content:
@@ -413,7 +421,7 @@ class AbcTokenizer:
             return
         root = f'"{m.group(1)}{m.group(2)}'
         quality = f"q:{m.group(3)}" if m.group(3) else None
-        if quality is not None and quality not in self.token_to_id:
+        if quality is not None and quality not in self.vocab:
             return
         bass = None
         if m.group(4):
@@ -431,7 +439,7 @@ class AbcTokenizer:
         name = _DECO_ALIASES.get(name, name)
         low = name.lower()
         for cand in (f"!{name}!", f"!{low}!"):
-            if cand in self.token_to_id:
+            if cand in self.vocab:
                 self._emit(st, cand, "decoration")
                 return
 
@@ -462,9 +470,7 @@ class AbcTokenizer:
                 m = _DECO_PLUS.match(text, pos)
                 name = m.group(1) if m else ""
                 name = _DECO_ALIASES.get(name, name)
-                if m and (
-                    f"!{name}!" in self.token_to_id or f"!{name.lower()}!" in self.token_to_id
-                ):
+                if m and (f"!{name}!" in self.vocab or f"!{name.lower()}!" in self.vocab):
                     self._decoration(st, name)
                     pos = m.end()
                 elif not st.in_chord and text.find("+", pos + 1) > 0:
@@ -540,7 +546,7 @@ class AbcTokenizer:
                 end = pos
                 while end < n and text[end] == c:
                     end += 1
-                if st.prev != "broken" and text[pos:end] in self.token_to_id:
+                if st.prev != "broken" and text[pos:end] in self.vocab:
                     self._emit(st, text[pos:end], "broken")
                 pos = end
             elif c in "^_=" or c in "ABCDEFGabcdefg":
@@ -552,7 +558,7 @@ class AbcTokenizer:
                 if m.group(1):
                     self._emit(st, m.group(1), "accidental")
                 tok = _pitch_token(m.group(2), m.group(3))
-                if tok not in self.token_to_id:
+                if tok not in self.vocab:
                     raise SymgenError(
                         f"note {m.group(0)!r} is outside the supported range C,,, to b''': "
                         "transpose the tune by an octave"
@@ -589,7 +595,7 @@ class AbcTokenizer:
         if not m:
             return pos
         tok = f"[{m.group(1)}"
-        if tok in self.token_to_id:
+        if tok in self.vocab:
             self._emit(st, tok, "ending")
         return m.end()
 
@@ -597,11 +603,11 @@ class AbcTokenizer:
         """Emit ``(p`` and an explicit ``:q`` only when q differs from the fixed default."""
         p = int(m.group(1))
         tok = f"({p}"
-        if tok not in self.token_to_id:
+        if tok not in self.vocab:
             raise SymgenError(f"tuplet {m.group(0)!r} is not supported: use (2 ... (9")
         self._emit(st, tok, "tuplet")
         q = m.group(2)
-        if q and int(q) != _DEFAULT_Q.get(p) and f":{int(q)}" in self.token_to_id:
+        if q and int(q) != _DEFAULT_Q.get(p) and f":{int(q)}" in self.vocab:
             self._emit(st, f":{int(q)}", "tuplet_q")
 
     # ------------------------------------------------------------------ public API
@@ -712,7 +718,7 @@ class AbcTokenizer:
     def encode(self, text: str, normalize: bool = True) -> list[int]:
         """``<bos>`` + header + ``<body>`` + body + ``<eos>`` ids (text is normalized anyway)."""
         del normalize  # tokens always describe the normalized text
-        ids = [self.token_to_id[t] for t in self._parse(text)]
+        ids = [self.vocab[t] for t in self._parse(text)]
         return [self.bos_id, *ids, self.eos_id]
 
     def decode(self, ids: list[int]) -> str:
@@ -738,10 +744,10 @@ class AbcTokenizer:
             self._apply_field(h, m.group(1), m.group(2))
         return self._header_tokens(h)
 
-    def encode_header(self, header: str) -> list[int]:
+    def prefix(self, header: str = "") -> list[int]:
         """``<bos>`` + header tokens + ``<body>``: a prompt (L: default rule, K:C if absent)."""
         toks = self.header_tokens(header)
-        return [self.bos_id, *(self.token_to_id[t] for t in toks), self.body_id]
+        return [self.bos_id, *(self.vocab[t] for t in toks), self.body_id]
 
     def grammar(
         self,

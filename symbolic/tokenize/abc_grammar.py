@@ -72,7 +72,7 @@ class AbcGrammar:
         self.tok = tok
         self.max_body_tokens = max(max_body_tokens, _CLOSING_RESERVE + 16)
         v = tok.vocab_size
-        ids = tok.token_to_id
+        ids = tok.vocab
 
         def mask(tokens) -> np.ndarray:
             m = np.zeros(v, dtype=bool)
@@ -385,7 +385,7 @@ class AbcGrammar:
 
     # ------------------------------------------------------------------ public API
     def feed(self, ids) -> None:
-        """Force a prefix (e.g. an ``encode_header`` prompt)."""
+        """Force a prefix (e.g. a ``prefix`` prompt)."""
         for i in ids:
             self.advance(int(i))
 
@@ -395,6 +395,10 @@ class AbcGrammar:
         if not m.any():  # never leave the sampler without a choice
             m = self.m_eos.copy()
         return m
+
+    def bias(self) -> None:
+        """No logit prior: the mask alone constrains ABC."""
+        return None
 
     def _allowed(self) -> np.ndarray:
         """The mask before the empty-mask safety net."""

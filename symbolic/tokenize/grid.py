@@ -42,7 +42,7 @@ No torch here.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -638,3 +638,109 @@ def parse_chords(
         for cid, lo, hi in zip(chords, edges[:-1], edges[1:], strict=True):
             out[lo:hi] = cid
     return out
+
+
+# ---------------------------------------------------------------- the Tokenizer contract
+
+FIELDS = ("pitch", "duration", "velocity", "chord")  # the id spaces of the grid, in vocab order
+
+
+def _value_names(name: str) -> list[str]:
+    """The token names of one field's ids, in id order."""
+    size = int(spec()[name]["size"])
+    if name == "chord":
+        return ["Chord_empty", "Chord_mask"] + [f"Chord_{chord_name(i)}" for i in range(2, size)]
+    first = {"pitch": PITCH_OFFSET, "duration": DURATION_OFFSET + 1, "velocity": VELOCITY_OFFSET}
+    shift = {"pitch": PITCH_OFFSET, "duration": DURATION_OFFSET, "velocity": VELOCITY_OFFSET}
+    tag = name.capitalize()
+    return [f"{tag}_empty", f"{tag}_mask"] + [
+        f"{tag}_{i - shift[name]}" for i in range(first[name], size)
+    ]
+
+
+class GridTokenizer:
+    """The grid as a `symbolic.tokenize.base.Tokenizer`: `encode` a score to its `Grid` (the
+    cell arrays and what restores the score), `decode` a grid to a score, and `vocab`, the
+    field id spaces (pitch, duration, velocity, chord) laid end to end: a field's id `i` is
+    `offsets[field] + i` there, so one mask covers every field."""
+
+    name = "grid"
+
+    def __init__(self) -> None:
+        names = [_value_names(f) for f in FIELDS]
+        starts = np.cumsum([0, *map(len, names)])
+        self.offsets: dict[str, int] = {f: int(a) for f, a in zip(FIELDS, starts, strict=False)}
+        self.sizes: dict[str, int] = {f: len(n) for f, n in zip(FIELDS, names, strict=True)}
+        self.id_to_token: list[str] = [t for n in names for t in n]
+        self.vocab: dict[str, int] = {t: i for i, t in enumerate(self.id_to_token)}
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.id_to_token)
+
+    def encode(self, score: Score, **options) -> Grid:
+        """The grid of a score (`score_to_grid` and its options; tracks beyond the rows are
+        left out: `score_to_grid` also returns their indices)."""
+        return score_to_grid(score, **options)[0]
+
+    def decode(self, grid: Grid) -> Score:
+        """The score of a grid (`grid_to_score`)."""
+        return grid_to_score(grid)
+
+    def grammar(self, **constraints) -> GridGrammar:
+        """A fresh grammar for the slots of sampled cells (`GridGrammar`; no constraints)."""
+        return GridGrammar(self, **constraints)
+
+
+class GridGrammar:
+    """What a sampled cell slot may hold, read as three ids: pitch, duration, velocity.
+
+    A pitch is a note or a rest (empty), never the mask; a note's duration and velocity are
+    real values (neither empty nor mask), a rest's are empty; chords are conditions, never
+    sampled. The diffusion sampler draws every slot of a cell at once, so it applies
+    `field_mask` to each row of its logits (`symbolic.models.diffusion`); `allowed` is the
+    same rule over the flat vocabulary, one id at a time. A grid has no end: never finished.
+    """
+
+    def __init__(self, tok: GridTokenizer) -> None:
+        self.tok = tok
+        self.field = 0  # index into FIELDS of the next id: pitch, duration, velocity
+        self.sounding = False
+        self.finished = False
+
+    def field_mask(self, name: str, sounding: bool = True) -> np.ndarray:
+        """Bool mask over one field's own ids: allowed pitches, or the allowed durations and
+        velocities of a slot that holds a note (`sounding`) or a rest."""
+        ids = np.arange(self.tok.sizes[name])
+        if name == "pitch":
+            return ids != MASK
+        if name == "chord":
+            return np.zeros(len(ids), dtype=bool)
+        return ids > MASK if sounding else ids == EMPTY
+
+    def feed(self, ids: Iterable[int]) -> None:
+        """Take slots already written (flat ids, three per slot)."""
+        for i in ids:
+            self.advance(int(i))
+
+    def allowed(self) -> np.ndarray:
+        """Bool mask over the flat vocabulary of the next id of the slot."""
+        name = FIELDS[self.field]
+        out = np.zeros(self.tok.vocab_size, dtype=bool)
+        start = self.tok.offsets[name]
+        out[start : start + self.tok.sizes[name]] = self.field_mask(name, self.sounding)
+        return out
+
+    def advance(self, idx: int) -> None:
+        """Move past flat id `idx` (the slot's next field)."""
+        name = FIELDS[self.field]
+        local = int(idx) - self.tok.offsets[name]
+        if not 0 <= local < self.tok.sizes[name]:
+            raise SymgenError(f"grid id {idx} is not a {name} id")
+        if name == "pitch":
+            self.sounding = local >= PITCH_OFFSET
+        self.field = (self.field + 1) % 3
+
+    def bias(self) -> None:
+        """No logit prior here (the infill task passes its harmonic prior to the sampler)."""
+        return None

@@ -12,7 +12,7 @@ octave and a half, and gives the logit bias of the stress-to-beat prior. No torc
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +35,21 @@ class SyllableSlot:
     line_start: bool
     line_length: int
     line_end: bool
+
+
+@dataclass(frozen=True)
+class LyricSong:
+    """What `LyricTokenizer.encode` reads: per syllable its slot and the note sung to it
+    (onset and length in 16ths, pitch relative to the tonic, skeleton flag), and the chords
+    per bar (root relative to the tonic, minor)."""
+
+    slots: Sequence[SyllableSlot]
+    onset16: np.ndarray
+    dur16: np.ndarray
+    pitch: np.ndarray
+    skeleton: np.ndarray
+    chords: Sequence[tuple[int, bool]]
+    bar_16ths: int = 16
 
 
 def syllable_slots(
@@ -61,7 +76,10 @@ def syllable_slots(
 
 
 class LyricTokenizer:
-    """Vocabulary and encoding of lyric-conditioned melodies (see the module doc)."""
+    """Vocabulary and encoding of lyric-conditioned melodies (see the module doc); a
+    `symbolic.tokenize.base.SequenceTokenizer` whose input is a `LyricSong`."""
+
+    name = "lyric2melody"
 
     def __init__(self, spec: dict) -> None:
         self.spec = spec
@@ -82,8 +100,8 @@ class LyricTokenizer:
         kinds += [("dur", d) for d in range(1, spec["max_duration"] + 1)]
         self.kinds = kinds
         self.tokens = [self._name(k, v) for k, v in kinds]
-        self.token_to_id = {t: i for i, t in enumerate(self.tokens)}
-        self.pad_id, self.bos_id, self.eos_id = (self.token_to_id[t] for t in spec["special"])
+        self.vocab = {t: i for i, t in enumerate(self.tokens)}
+        self.pad_id, self.bos_id, self.eos_id = (self.vocab[t] for t in spec["special"])
         self.class_ids = {
             kind: np.array([i for i, (k, _) in enumerate(kinds) if k == kind], dtype=np.int64)
             for kind in ("line", "syl", "skel", "bar", "chord", "pos", "pitch", "dur")
@@ -120,9 +138,14 @@ class LyricTokenizer:
     def vocab_size(self) -> int:
         return len(self.tokens)
 
+    @property
+    def bar_ids(self) -> list[int]:
+        """The bar-advance token (training windows start on it)."""
+        return self.class_ids["bar"].tolist()
+
     def id(self, kind: str, value=None) -> int:
         """The id of the token of `kind` with `value`."""
-        return self.token_to_id[self._name(kind, value)]
+        return self.vocab[self._name(kind, value)]
 
     def prefix(self, mode: str) -> list[int]:
         """``<bos> Mode_…``: the header every sequence starts with."""
@@ -136,20 +159,12 @@ class LyricTokenizer:
             return [syl]
         return [self.id("line", min(slot.line_length, self.spec["max_line"])), syl]
 
-    def encode(
-        self,
-        mode: str,
-        slots: Sequence[SyllableSlot],
-        onset16: np.ndarray,
-        dur16: np.ndarray,
-        pitch: np.ndarray,
-        skeleton: np.ndarray,
-        chords: Sequence[tuple[int, bool]],
-        bar_16ths: int = 16,
-    ) -> tuple[list[int], list[int]]:
-        """(prefix, body) of a song; pitches relative to the tonic reference, chords per bar
-        (root relative to the tonic). Rests longer than `EXTRA_BARS` spare bars are shortened,
-        notes that would start before the previous one ends start when it ends."""
+    def encode(self, song: LyricSong) -> list[int]:
+        """The body ids of a song (its header is `prefix(mode)`). Rests longer than
+        `EXTRA_BARS` spare bars are shortened, notes that would start before the previous one
+        ends start when it ends."""
+        slots, onset16, dur16, pitch = song.slots, song.onset16, song.dur16, song.pitch
+        skeleton, chords, bar_16ths = song.skeleton, song.chords, song.bar_16ths
         lo, hi = self.pitch_range
         body: list[int] = []
         cur_bar, end, shift = -1, 0, int(onset16[0] // bar_16ths) * bar_16ths
@@ -173,7 +188,7 @@ class LyricTokenizer:
                 self.id("dur", dur),
             ]
             end = on + dur
-        return self.prefix(mode), body
+        return body
 
     def decode(self, ids: Sequence[int], bar_16ths: int = 16) -> Timeline:
         """The notes and chords of melody ids (lyric and header tokens are skipped)."""
@@ -181,6 +196,10 @@ class LyricTokenizer:
         for i in ids:
             timeline.apply(int(i))
         return timeline
+
+    def grammar(self, **constraints) -> LyricGrammar:
+        """A fresh grammar for one song: `slots` and `weights` are required (`LyricGrammar`)."""
+        return LyricGrammar(self, **constraints)
 
 
 class Timeline:
@@ -261,7 +280,7 @@ class LyricGrammar:
         self.stress_bias = stress_bias
         self.repeat_penalty = repeat_penalty
 
-    def feed(self, ids: Sequence[int]) -> None:
+    def feed(self, ids: Iterable[int]) -> None:
         """The prompt: header and earlier windows, whose notes `timeline` already holds."""
 
     def allowed(self) -> np.ndarray:

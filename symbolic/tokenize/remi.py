@@ -62,7 +62,7 @@ class RemiTokenizer:
     def vocab_size(self) -> int:
         return len(self.id_to_token)
 
-    def encode_score(self, score: Score) -> list[int]:
+    def encode(self, score: Score) -> list[int]:
         """REMI ids of a score (one stream for all tracks), without BOS/EOS."""
         seq = self.miditok.encode(self.prepare(score))
         return list(seq.ids)
@@ -103,10 +103,15 @@ class RemiTokenizer:
     def control_types(self) -> tuple[str, ...]:
         return tuple(self.spec["controls"])
 
+    @property
+    def bar_ids(self) -> list[int]:
+        """The one token that opens a bar, ``Bar_None`` (training windows start there)."""
+        return [self.vocab["Bar_None"]]
+
     def tokens(self, ids: Iterable[int]) -> list[str]:
         return [self.id_to_token[int(i)] for i in ids]
 
-    def control_ids(
+    def prefix(
         self,
         style: str | None = None,
         key: str | None = None,
@@ -146,7 +151,7 @@ class RemiTokenizer:
     def train_bpe(self, files: Sequence[str | Path], vocab_size: int) -> None:
         """Learn BPE merges with miditok's `train` (fewer, longer tokens for research models).
 
-        `encode_score`/`decode` then work on BPE ids; the grammar (and so the shipped models)
+        `encode`/`decode` then work on BPE ids; the grammar (and so the shipped models)
         stays on the base vocabulary.
         """
         self.miditok.train(vocab_size=vocab_size, model="BPE", files_paths=[str(f) for f in files])
@@ -294,6 +299,10 @@ class RemiGrammar:
 
     def _duration_mask(self) -> np.ndarray:
         return self.masks["DrumDuration" if self.program == -1 else "Duration"]
+
+    def bias(self) -> None:
+        """No logit prior: the mask alone constrains REMI."""
+        return None
 
     @property
     def position_ids(self) -> np.ndarray:

@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from symbolic.tokenize.base import SequenceTokenizer
+
 IGNORE = -100
 
 
@@ -139,7 +141,7 @@ class ShardDataModule(L.LightningDataModule):
         self.sampler: ResumableSampler | None = None
         self._pending_state: dict | None = None
 
-    def tokenizer(self):
+    def tokenizer(self) -> SequenceTokenizer:
         """The tokenizer the shards were built with (named in build.json)."""
         from symbolic.tokenize import get_tokenizer
 
@@ -148,11 +150,8 @@ class ShardDataModule(L.LightningDataModule):
 
     def setup(self, stage: str | None = None) -> None:
         tok = self.tokenizer()
-        bar_ids = (
-            [tok.vocab["Bar_None"]] if hasattr(tok, "vocab") else tok.class_ids["bar"].tolist()
-        )
         self.train_set, self.val_set = (
-            WindowDataset(self.path, split, self.seq_len, tok.pad_id, bar_ids, self.captions)
+            WindowDataset(self.path, split, self.seq_len, tok.pad_id, tok.bar_ids, self.captions)
             for split in ("train", "val")
         )
         self.sampler = ResumableSampler(self.train_set, self.seed)
