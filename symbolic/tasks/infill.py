@@ -5,10 +5,14 @@ condition → tokens → sample → score: the file's tracks become grid rows (t
 masked over the chosen bars, new ones empty and masked), the chord row is the user's
 `--chords` or else the chord recogniser's (`symbolic.models.chords`), one per beat, of all
 tracks (with `--reharmonize` of the tracks kept; the JSON reports it), the model fills the
-masked cells window by window (each window starts on a bar and keeps what the one
-before it wrote), and only the masked cells come back as notes. Everything else is copied
-from the input as it is: other tracks, the chosen tracks outside the bars, tracks beyond the
-model's rows, tempo, meter, key and markers.
+masked cells window by window (each window starts on a bar and keeps what the one before
+it wrote), and only the masked cells come back as notes.
+
+The output is the input file itself (`symbolic.merge`): its resolution, tracks, order, names
+and every event (other tracks, the chosen tracks outside the bars and their controllers,
+tracks beyond the model's rows, tempo map, signatures, lyrics, markers) exactly as they were;
+only the new notes are cleaned for a DAW. A take that leaves bars empty where the song had
+music is sampled again (at most `TRIES` seeds); one that writes nothing at all is an error.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from symusic import Note, Score, Track
+from symusic import Score
 
 from symbolic.errors import SymgenError
-from symbolic.score import TPQ, check_output, load, save_midi
+from symbolic.merge import Merged, NewTrack, Original, merge, read_original, sounding_bars
+from symbolic.score import check_output
 from symbolic.tasks.requests import InfillRequest
 from symbolic.theory.gm import FAMILIES, PROGRAM_NAMES, family, program_name
 from symbolic.tokenize.grid import (
@@ -44,6 +49,7 @@ DEFAULT_MODEL = InfillRequest.model
 TEMPERATURE = InfillRequest.temperature
 GUIDANCE = InfillRequest.guidance
 HARMONY = InfillRequest.harmony
+TRIES = 3  # samplings (seed, seed + 7919, ...) until every asked bar gets notes
 DRUM_WORDS = ("drums", "drum", "drum kit", "drumkit", "percussion", "kit")
 
 
@@ -233,8 +239,8 @@ def infill(request: InfillRequest) -> dict:
         raise SymgenError("say what to write: --tracks piano (regenerate) or --add bass,drums")
     if not 1 <= steps <= 1000:
         raise SymgenError(f"--steps {steps}: give 1 to 1000 steps")
-    score = load(path)
-    score = score.resample(TPQ, min_dur=1) if score.tpq != TPQ else score.copy()
+    original = read_original(path)
+    score = original.score
     out = Path(out) if out else Path(f"{path.stem}-infill.mid")
     check_output(out, path)
     targets = select_tracks(score, tracks) if tracks else []
@@ -275,22 +281,45 @@ def infill(request: InfillRequest) -> dict:
 
     net = load_net(resolve(model))
     t2 = time.perf_counter()
-    filled = grid_to_score(
-        fill(
-            net,
-            grid,
-            target,
-            steps=steps,
-            seed=seed,
-            temperature=temperature,
-            guidance=guidance,
-            tones=tones,
+    edges = np.r_[grid.bar_starts[first : last + 1], b] * STEP
+    heard_before = [score.tracks[i].notes.numpy() for i in (targets or range(len(score.tracks)))]
+    expected = sounding_bars(heard_before, edges)  # bars that had music: they should get some
+    best, tries = None, 0
+    for tries in range(1, TRIES + 1):
+        filled = grid_to_score(
+            fill(
+                net,
+                grid,
+                target,
+                steps=steps,
+                seed=seed + 7919 * (tries - 1),
+                temperature=temperature,
+                guidance=guidance,
+                tones=tones,
+            )
         )
-    )
+        result = _merge(original, filled, targets, len(rows), new, a * STEP, b * STEP)
+        got = sounding_bars(result.written, original.to_file(edges))
+        if best is None or got.sum() > best[0].sum():
+            best = (got, result)
+        if got[expected].all() and got.any():
+            break
+    got, result = best
+    written = int(got.sum())
     t3 = time.perf_counter()
-    result = _merge(score, filled, targets, len(rows), new, a * STEP, b * STEP)
-    save_midi(result, out)
-    notes = [
+    if result.note_count() == 0:
+        raise SymgenError(
+            f"the model wrote no notes in bars {first + 1}-{last + 1} ({tries} tries from seed "
+            f"{seed}); try another --seed, more --steps or other bars"
+        )
+    result.save(out)
+    notes = [*original.notes]
+    if written < last - first + 1:
+        notes.append(
+            f"new notes in {written} of the {last - first + 1} bars asked ({tries} tries); the "
+            "others rest"
+        )
+    notes += [
         f"track {i} ({score.tracks[i].name or program_name(score.tracks[i].program)}) is beyond "
         f"the model's {MAX_ROWS} rows: kept as it is and not heard by the model"
         for i in kept_out
@@ -312,6 +341,8 @@ def infill(request: InfillRequest) -> dict:
         "tracks": [score.tracks[i].name or str(i) for i in targets],
         "added": [name for _, _, name in new],
         "bars": [first + 1, last + 1],
+        "bars_written": written,
+        "tries": tries,
         "chords": chords,
         "chords_used": used,
         "guidance": guidance,
@@ -328,36 +359,19 @@ def infill(request: InfillRequest) -> dict:
 
 
 def _merge(
-    score: Score,
+    original: Original,
     filled: Score,
     targets: list[int],
     n_rows: int,
     new: list[tuple[int, bool, str]],
     start: int,
     stop: int,
-) -> Score:
-    """The input with the target tracks' notes starting in [start, stop) ticks replaced by
-    the filled rows' notes (cut at `stop`), and the new tracks appended."""
-    result = score.copy()
-    for row, index in enumerate(targets):
-        track = result.tracks[index]
-        arr = track.notes.numpy()
-        outside = (arr["time"] < start) | (arr["time"] >= stop)
-        track.notes = Note.from_numpy(**{k: arr[k][outside] for k in _FIELDS})
-        track.notes.extend(_cut(filled.tracks[row], stop))
-        track.notes.sort()
-    for row, (program, drum, name) in enumerate(new, start=n_rows):
-        track = Track(name=name, program=program, is_drum=drum)
-        track.notes = _cut(filled.tracks[row], stop)
-        result.tracks.append(track)
-    return result
-
-
-_FIELDS = ("time", "duration", "pitch", "velocity")
-
-
-def _cut(track: Track, stop: int):
-    """The track's notes, those ending after `stop` shortened to end there."""
-    arr = track.notes.numpy()
-    arr["duration"] = np.minimum(arr["duration"], stop - arr["time"]).astype(np.int32)
-    return Note.from_numpy(**{k: arr[k] for k in _FIELDS})
+) -> Merged:
+    """The input file with the target tracks' notes starting in [start, stop) ticks (480 tpq)
+    replaced by the filled rows' notes (cut at `stop`), and the new tracks appended."""
+    replace = {index: filled.tracks[row].notes.numpy() for row, index in enumerate(targets)}
+    added = [
+        NewTrack(name, program, drum, filled.tracks[row].notes.numpy())
+        for row, (program, drum, name) in enumerate(new, start=n_rows)
+    ]
+    return merge(original, replace, (start, stop), added)
