@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 import torch
-from symusic import Note, Score
+from symusic import Score
 
 from symbolic.models.sampling import SampleConfig, sample
 
@@ -72,40 +72,46 @@ def sample_bars(
     return new
 
 
-def add_notes(score: Score, new: Score, offset: int, velocities: bool = False) -> None:
-    """Put `new`'s notes, shifted by `offset` ticks, into `score`'s tracks: same program (drums
-    to drums), and among tracks sharing a program the one nearest in mean pitch. With
-    `velocities` the sampled ones are kept, else a note gets its track's median velocity."""
+def place_notes(
+    score: Score, new: Score, offset: int, velocities: bool = False
+) -> dict[int, dict[str, np.ndarray]]:
+    """Where `new`'s notes, shifted by `offset` ticks, go among `score`'s tracks: {track index:
+    notes as `Track.notes.numpy()`, in `score`'s ticks}. A note goes to a track of its program
+    (drums to drums), and among those to the one nearest in mean pitch. With `velocities` the
+    sampled velocities are kept, else a note gets its track's median velocity."""
     new = new.resample(score.tpq, min_dur=1)
-    tracks = [t for t in score.tracks if t.note_num()]
+    tracks = [i for i, t in enumerate(score.tracks) if t.note_num()]
+    placed: dict[int, list[dict[str, np.ndarray]]] = {}
     for src in new.tracks:
         if src.note_num() == 0:
             continue
         arr = src.notes.numpy()
         same = [
-            t
-            for t in tracks
-            if t.is_drum == src.is_drum and (src.is_drum or t.program == src.program)
+            i
+            for i in tracks
+            if score.tracks[i].is_drum == src.is_drum
+            and (src.is_drum or score.tracks[i].program == src.program)
         ]
         if not same:
             continue
-        means = np.array([t.notes.numpy()["pitch"].mean() for t in same])
+        olds = [score.tracks[i].notes.numpy() for i in same]
+        means = np.array([old["pitch"].mean() for old in olds])
         choice = np.abs(arr["pitch"][:, None].astype(float) - means[None, :]).argmin(axis=1)
-        for j, track in enumerate(same):
+        for j, index in enumerate(same):
             sel = choice == j
             if not sel.any():
                 continue
-            velocity = (
-                arr["velocity"][sel]
-                if velocities
-                else np.full(int(sel.sum()), np.median(track.notes.numpy()["velocity"]))
+            median = np.full(int(sel.sum()), np.median(olds[j]["velocity"]))
+            velocity = arr["velocity"][sel] if velocities else median
+            placed.setdefault(index, []).append(
+                {
+                    "time": arr["time"][sel].astype(np.int64) + offset,
+                    "duration": arr["duration"][sel].astype(np.int64),
+                    "pitch": arr["pitch"][sel].astype(np.int64),
+                    "velocity": velocity.astype(np.int64),
+                }
             )
-            track.notes.extend(
-                Note.from_numpy(
-                    time=(arr["time"][sel] + offset).astype(np.int32),
-                    duration=arr["duration"][sel],
-                    pitch=arr["pitch"][sel],
-                    velocity=velocity.astype(np.int8),
-                )
-            )
-            track.notes.sort()
+    return {
+        i: {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
+        for i, parts in sorted(placed.items())
+    }
