@@ -1,6 +1,7 @@
 """The `symgen` command: parse arguments, call the library, print. No logic of its own.
 
-Exit codes: 0 success, 2 usage error (argparse), 1 bad input (`SymgenError`), one line on stderr.
+Exit codes: 0 success, 2 usage error (argparse), 1 bad input (`SymgenError`) or an unexpected
+error (a bug: one line naming it, the traceback with `--debug`), always one line on stderr.
 Everything heavy (torch, music21, models) is imported inside the handlers so `--help` is instant.
 """
 
@@ -302,6 +303,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"symgen {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as err:  # a bug, not bad input: one line, the traceback only with --debug
+        if args.debug:
+            raise
+        what = str(err).splitlines()[0][:120] if str(err).strip() else "no message"
+        print(
+            f"symgen {args.command}: unexpected {type(err).__name__} ({what}); this is a bug: "
+            "run again with --debug for the traceback and report it",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

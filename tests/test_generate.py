@@ -180,3 +180,61 @@ def test_a_thousand_samples_all_decode(name):
                 ok += tok.miditok.tokens_errors([t for t in tokens if t != "EOS_None"]) == 0
                 tok.decode(new)
     assert ok == 1000
+
+
+# --- options are never silently ignored; no traceback without --debug ------------------------
+
+
+def test_options_that_do_not_apply_are_reported(eight_bars, tmp_path, monkeypatch, capsys):
+    import symbolic.tasks.generate as generate
+    from symbolic.cli import main
+
+    monkeypatch.setattr(generate, "_abc_tunes", lambda *a: {"outputs": [], "prompt": ""})
+    monkeypatch.setattr(generate, "_continue_midi", lambda *a: {"outputs": []})
+    abc = ["--model", "abc-folk", "--prompt", "K:D", "--bars", "4", "--style", "jazz"]
+    assert main(["generate", *abc, "-o", str(tmp_path / "tunes")]) == 0
+    err = capsys.readouterr().err
+    assert "--bars does not apply to abc-folk" in err and "--style does not apply" in err
+    remi = ["--model", "remi-multi", "--continue", str(eight_bars), "--prompt", "K:D"]
+    assert main(["generate", *remi, "--style", "pop"]) == 0
+    assert "--prompt does not apply to remi-multi" in capsys.readouterr().err
+
+
+def test_a_style_the_model_has_not_learned_is_refused(eight_bars, tmp_path):
+    out = tmp_path / "out.mid"
+    res = symgen(
+        "generate", "--model", "remi-multi", "--continue", str(eight_bars), "--style", "metal",
+        "-o", str(out),
+    )  # fmt: skip
+    assert res.returncode == 1 and not out.exists()
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "has not learned the style 'metal'" in lines[0]
+    assert "chorale" in lines[0] and "Traceback" not in res.stderr
+
+
+def test_text2midi_says_when_it_writes_fewer_bars(tmp_path, monkeypatch):
+    import symbolic.tasks.common as common
+    from symbolic.tasks.text2midi import Text2MidiRequest, text2midi
+
+    real = common.sample_bars
+
+    def two_bars(lm, controls, context, bars, *args, **kwargs):
+        return real(lm, controls, context, min(bars, 2), *args, **kwargs)
+
+    monkeypatch.setattr(common, "sample_bars", two_bars)
+    result = text2midi(Text2MidiRequest("a jazz tune", bars=4, out=tmp_path / "a.mid"))
+    assert any("wrote 2 of the 4 bars asked" in note for note in result["notes"])
+
+
+def test_an_unexpected_error_is_one_line_unless_debug(monkeypatch, capsys):
+    import symbolic.cli as cli
+
+    def broken(args):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(cli, "cmd_info", broken)
+    assert cli.main(["info", "x.mid"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "RuntimeError" in err[0] and "boom" in err[0] and "--debug" in err[0]
+    with pytest.raises(RuntimeError):
+        cli.main(["--debug", "info", "x.mid"])

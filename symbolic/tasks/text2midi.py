@@ -165,10 +165,13 @@ def text2midi(request: Text2MidiRequest) -> dict:
             if attrs.key:
                 rank = _to_key(score, tonic, mode)
             if best is None or rank < best[0]:
-                best = (rank, score)
+                best = (rank, score, ids.count(tok.vocab["Bar_None"]))
             if rank == 0:
                 break
-        score = best[1]
+        score, got = best[1], best[2]
+        if got < sample_bars_n:  # the model ended the piece early or a bar outgrew its window
+            short = f"the model wrote {got} of the {sample_bars_n} bars asked"
+            attrs.notes.append(short + (f" in sample {i + 1}" if num_samples > 1 else ""))
         score.time_signatures = [TimeSignature(0, num, den)]
         t2 = time.perf_counter()
         if attrs.key:
