@@ -1,5 +1,5 @@
 """Training-loop speed on this CPU: tokens/s of the LM training step under fp32 and bf16
-autocast, with 1 and 2 threads, and with torch.compile, on the remi-multi recipe's shape.
+autocast, with 1 and 2 threads, and with torch.compile, on a recipe's model shape.
 
 Each setting runs the same optimizer steps from the same initial weights on the same batches
 of real shards (or random ids without `--shards`), so the loss after those steps shows whether
@@ -26,7 +26,7 @@ from _results import append_section  # noqa: E402
 
 from symbolic.train.module import LMModule  # noqa: E402
 
-RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "remi-multi.yaml"
+RECIPES = Path(__file__).resolve().parents[1] / "recipes"
 
 
 def batches(shards: str | None, vocab: int, n: int, batch: int, seq_len: int) -> list:
@@ -72,6 +72,7 @@ def run(setting: dict, hparams: dict, data: list, warmup: int) -> tuple[float, f
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipe", default="remi-multi-v2", help="recipes/NAME.yaml to size by")
     parser.add_argument("--shards", help="a shard folder of `symgen data build` (default: random)")
     parser.add_argument("--seq-len", type=int, default=None, help="default: the recipe's")
     parser.add_argument("--batch", type=int, default=None, help="default: the recipe's")
@@ -79,7 +80,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--record", action="store_true", help="append to benchmarks/RESULTS.md")
     args = parser.parse_args()
-    recipe = yaml.safe_load(RECIPE.read_text())
+    recipe = yaml.safe_load((RECIPES / f"{args.recipe}.yaml").read_text())
     hparams = {
         k: v for k, v in recipe["model"].items() if k in LMModule.__init__.__code__.co_varnames
     }
@@ -104,7 +105,8 @@ def main() -> None:
         rows.append([setting["name"], f"{speed:,.0f}", f"{speed / base:.2f}x", f"{loss:.4f}"])
         print(" | ".join(rows[-1]), flush=True)
     notes = (
-        f"Model: the remi-multi recipe ({hparams['d_model']} wide, {hparams['n_layers']} layers), "
+        f"Model: recipes/{args.recipe}.yaml ({hparams['d_model']} wide, "
+        f"{hparams['n_layers']} layers), "
         f"batch {batch} x {seq_len} tokens, {args.steps} timed steps after {args.warmup} warm-up "
         f"steps, {'real shards ' + args.shards if args.shards else 'random ids'}. The CPU is "
         "shared with other jobs when they run: compare rows of one run only."
