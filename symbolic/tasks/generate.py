@@ -23,7 +23,7 @@ from symbolic.errors import SymgenError
 from symbolic.merge import Original, merge, read_original, sounding_bars
 from symbolic.score import check_output, estimate_key, load, save_midi, write_atomic
 from symbolic.tasks.common import place_notes, progress_bar, sample_bars
-from symbolic.tasks.requests import ABC_OUT, GenerateRequest
+from symbolic.tasks.requests import ABC_OUT, CONTINUE_BARS, GenerateRequest
 from symbolic.theory.limits import MAX_BARS
 
 DEFAULT_OUT = ABC_OUT
@@ -57,7 +57,7 @@ def generate(request: GenerateRequest) -> dict:
     if is_abc:
         if continue_path is not None:
             raise SymgenError(f"{model} writes ABC tunes; use --prompt, not --continue")
-        if bars != GenerateRequest.bars:
+        if bars is not None:
             say(notes, f"--bars does not apply to {model}, which writes whole ABC tunes; ignored")
         if style is not None:
             say(notes, f"--style does not apply to {model}; name the rhythm in the header: R:jig")
@@ -79,7 +79,17 @@ def generate(request: GenerateRequest) -> dict:
                 " (or leave --style out to have it guessed from the music)"
             )
         result = _continue_midi(
-            lm, original, bars, out, num_samples, seed, temperature, top_p, style, learned, notes
+            lm,
+            original,
+            CONTINUE_BARS if bars is None else bars,
+            out,
+            num_samples,
+            seed,
+            temperature,
+            top_p,
+            style,
+            learned,
+            notes,
         )
     timings["total"] = time.perf_counter() - t0
     result.update(

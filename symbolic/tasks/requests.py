@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_BARS = 16  # text2midi's length when neither the prompt nor --bars gives one
+CONTINUE_BARS = 8  # bars `generate --continue` adds unless --bars says otherwise
 ABC_OUT = Path("symgen_out")  # the folder ABC tunes go to when generate has no -o
 # infill's sampling defaults, chosen on POP909 training songs (benchmarks/tune_infill.py,
 # RESULTS.md): temperature 0.8 with guidance 1 writes about the original's number of notes
@@ -206,7 +207,10 @@ class GenerateRequest(_Request):
         default=None,
         metadata=meta("a MIDI file to continue", flags=("--continue",), metavar="IN.mid"),
     )
-    bars: int = field(default=8, metadata=meta("bars to add (with --continue)", metavar="N"))
+    bars: int | None = field(
+        default=None,
+        metadata=meta("bars to add (with --continue)", metavar="N", unset=f"{CONTINUE_BARS}"),
+    )
     out: Path | None = _out(
         "output file or folder",
         f"{ABC_OUT}/ for ABC tunes, IN-continued.mid with --continue",
