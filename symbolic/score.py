@@ -67,7 +67,8 @@ def load(path: str | Path, *, tune: int | None = None, require_notes: bool = Tru
 
 def _load_midi(path: Path) -> Score:
     try:
-        score = Score.from_file(str(path))
+        # bytes, not from_file (which rejects a .smf name); a division of 0 fails the resample
+        score = Score.from_midi(path.read_bytes()).resample(TPQ, min_dur=0)
     except Exception as err:  # symusic raises RuntimeError/ValueError with C++ messages
         raise SymgenError(
             f"{path}: not a readable MIDI file ({str(err).splitlines()[0][:80]}); "
@@ -78,7 +79,7 @@ def _load_midi(path: Path) -> Score:
             f"{path}: {len(score.tracks)} tracks, more than the {MAX_TRACKS} symgen handles; "
             "merge or delete tracks first"
         )
-    return _merge_lyric_tracks(score.resample(TPQ, min_dur=0))
+    return _merge_lyric_tracks(score)
 
 
 def _merge_lyric_tracks(score: Score) -> Score:
