@@ -11,7 +11,7 @@ from symbolic.eval.band import bass_measures, drum_measures, velocity_spread
 TPQ, BAR = 480, 4 * 480
 
 
-def _score(track: Track, bars: int = 4) -> Score:
+def _score(track: Track) -> Score:
     score = Score(TPQ)
     score.time_signatures.append(TimeSignature(0, 4, 4))
     score.tracks.append(track)
