@@ -81,7 +81,7 @@ def cmd_data(args: argparse.Namespace) -> None:
         return
     if args.out is None:
         raise SymgenError("data build needs --out FOLDER")
-    from symbolic.data.build import build
+    from symbolic.data.build import build, summary_line
 
     result = build(
         args.source,
@@ -92,9 +92,7 @@ def cmd_data(args: argparse.Namespace) -> None:
         data_root=args.data_root,
         limit=args.limit,
     )
-    pieces = sum(s["pieces"] for s in result["splits"].values())
-    tokens = sum(s["tokens"] for s in result["splits"].values())
-    _emit(args, result, f"{pieces} pieces, {tokens} tokens in {args.out}")
+    _emit(args, result, summary_line(result, args.out))
 
 
 def cmd_train(args: argparse.Namespace, rest: list[str]) -> None:

@@ -167,6 +167,24 @@ def test_missing_data_folder(tmp_path: Path) -> None:
         list(SOURCES["pop909"](tmp_path / "nowhere", limit=1))
 
 
+@needs_data
+def test_build_leaves_out_a_missing_corpus_and_says_so(tmp_path: Path) -> None:
+    """Of several sources, one absent folder is left out with its reason; all absent: an error."""
+    from symbolic.data.build import summary_line
+
+    root = tmp_path / "data"
+    (root / "nottingham").mkdir(parents=True)
+    (root / "nottingham" / "midi").symlink_to(ROOT / "nottingham" / "midi")
+    summary = build("nottingham,groove", tmp_path / "out", workers=1, limit=2, data_root=root)
+    assert [n for n, st in summary["per_source"].items() if "missing" in st] == ["groove"]
+    assert "not found" in summary["per_source"]["groove"]["missing"]
+    assert summary["per_source"]["nottingham"]["pieces"] == 2
+    assert summary_line(summary, "out").endswith("(groove not found, left out)")
+    with pytest.raises(SymgenError, match="none of groove, band was found"):
+        build("groove,band", tmp_path / "out2", workers=1, limit=2, data_root=root)
+    assert not (tmp_path / "out2").exists()
+
+
 def test_keys_and_transpose_parsing() -> None:
     assert parse_transpose("0") == [0]
     assert parse_transpose("-3..3") == [-3, -2, -1, 0, 1, 2, 3]

@@ -8,7 +8,8 @@ Output folder:
 - ``train.idx.npy`` / ``val.idx.npy``: int64 ``(n, 3)``: start offset, prefix length, total length.
 - ``meta.jsonl``: one line per piece (normalized metadata, split, transpose, tokens).
 - ``build.json``: sources, tokenizer name, vocab size, eos id, counts, seconds, date; per
-  source also ``flagged``, the pieces its loader flags (``meta["flags"]``, e.g. "no drums").
+  source also ``flagged``, the pieces its loader flags (``meta["flags"]``, e.g. "no drums"),
+  and ``missing``, why a source of a several-source build was left out (its folder is absent).
 
 Pieces are parsed and tokenized in worker processes (music21 is slow); the main process only
 writes, in item order, so the same inputs give the same shards. Only REMI transposes: ABC
@@ -225,11 +226,21 @@ def build(
     tok = get_tokenizer(tokenizer)
     if tok.vocab_size > 65535:
         raise SymgenError(f"vocabulary of {tok.vocab_size} does not fit in uint16 shards")
-    jobs = [
-        (name, item, str(root), content, tokenizer, shifts)
-        for name in names
-        for item in list_items(name, root, limit, content)
-    ]
+    jobs, missing = [], {}
+    for name in names:
+        try:
+            items = list_items(name, root, limit, content)
+        except SymgenError as err:
+            if len(names) == 1:
+                raise
+            missing[name] = str(err)  # one absent corpus does not stop a build of several
+            continue
+        jobs += [(name, item, str(root), content, tokenizer, shifts) for item in items]
+    if len(missing) == len(names):
+        raise SymgenError(
+            f"none of {', '.join(names)} was found in {root}: set SYMGEN_DATA (or --data-root) "
+            "to the shared data folder"
+        )
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     index: dict[str, list[tuple[int, int, int]]] = {"train": [], "val": []}
@@ -238,6 +249,8 @@ def build(
         n: {"items": 0, "pieces": 0, "copies": 0, "skipped": 0, "errors": 0, "tokens": 0}
         for n in names
     }
+    for name, reason in missing.items():
+        stats[name]["missing"] = reason
     stats_split = {s: {"pieces": 0, "tokens": 0} for s in ("train", "val")}
     errors: list[str] = []
     eos = np.array([tok.eos_id], dtype=np.uint16)
@@ -328,3 +341,20 @@ class Shards:
         """(prefix, body) of piece `i`; the body excludes the final eos."""
         start, plen, total = (int(x) for x in self.index[i])
         return self.tokens[start : start + plen], self.tokens[start + plen : start + total - 1]
+
+
+def summary_line(summary: dict, out: Path | str) -> str:
+    """What a build made, and per source what it left out and why, in one line."""
+    pieces = sum(s["pieces"] for s in summary["splits"].values())
+    tokens = sum(s["tokens"] for s in summary["splits"].values())
+    notes = []
+    for name, st in summary["per_source"].items():
+        if "missing" in st:
+            notes.append(f"{name} not found, left out")
+            continue
+        left = [f"{st[k]} {k}" for k in ("skipped", "errors") if st[k]]
+        left += [f"{n} {flag}" for flag, n in st.get("flagged", {}).items()]
+        if left:
+            notes.append(f"{name}: {', '.join(left)}")
+    text = f"{pieces} pieces, {tokens} tokens in {out}"
+    return text + (f" ({'; '.join(notes)})" if notes else "")
