@@ -152,3 +152,26 @@ def test_export_loads_with_transformers_and_symgen(tmp_path, shards):
     assert AutoModelForCausalLM.from_pretrained(folder).config.vocab_size == VOCAB
     loaded = load_model(folder)
     assert loaded.card["train_steps"] == 2 and "val_loss" in loaded.card
+
+
+def test_run_time_stops_a_run_and_the_next_resumes_counting_tokens(tmp_path, shards):
+    """`run_time` ends this run (whatever `max_steps` says) with a checkpoint; the next run
+    goes on from it and the card counts the tokens of both."""
+    import json
+
+    cfg = yaml.safe_load(_recipe(tmp_path, shards, "timed").read_text())
+    cfg["trainer"]["max_steps"] = 100_000
+    cfg["run_time"] = "00:00:02"
+    path = tmp_path / "timed.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    cards = []
+    for _ in range(2):
+        proc = _train(path)
+        assert proc.wait(timeout=600) == 0, proc.stdout.read()[-2000:]
+        cards.append(json.loads((tmp_path / "model-timed" / "card.json").read_text()))
+    first, second = cards
+    assert 0 < first["train_steps"] < second["train_steps"] < 100_000
+    per_step = 2 * 64  # batch_size × seq_len
+    assert first["tokens_seen"] == first["train_steps"] * per_step
+    assert second["tokens_seen"] == second["train_steps"] * per_step
+    assert second["data_build"]["splits"]["train"]["pieces"] > 0

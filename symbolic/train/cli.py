@@ -15,12 +15,13 @@ recogniser of `symbolic.train.chords`).
 from __future__ import annotations
 
 import json
+import time
 import warnings
 from argparse import ArgumentError
 from pathlib import Path
 
 import yaml
-from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint
+from lightning.pytorch.callbacks import Callback, LearningRateMonitor, ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
 
 from symbolic.errors import SymgenError
@@ -42,6 +43,9 @@ class TrainCLI(LightningCLI):
         )
         parser.add_argument("--ckpt_every", type=int, default=200, help="steps between checkpoints")
         parser.add_argument("--task", type=str, default="lm", help=f"one of {', '.join(TASKS)}")
+        parser.add_argument(
+            "--run_time", type=str, default="", help="stop this run after HH:MM:SS and save"
+        )
 
     def parse_arguments(self, parser, args) -> None:
         """Parse, then refuse what would fail later or overwrite a shipped model, before the
@@ -59,12 +63,41 @@ class TrainCLI(LightningCLI):
             )
         if data is not None and not (data / "build.json").is_file():
             raise SymgenError(f"{data}: not a data build (no build.json); pass --data.path FOLDER")
+        if cfg.get("run_time"):
+            _seconds(cfg.run_time)
         if cfg.export and _inside(Path(cfg.export), checkpoint_dir("")):
             name = Path(cfg.export).name
             raise SymgenError(
                 f"--export {cfg.export} would overwrite a shipped model: export to runs/{name}, "
                 f"then ship it with `symgen promote runs/{name}`"
             )
+
+
+class RunTime(Callback):
+    """Stop this run after `seconds` of fitting (the checkpoint callback then saves `last.ckpt`):
+    a session's share of a model trained over many sessions (Lightning's `max_time` adds up
+    every resumed run)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds, self.start = seconds, 0.0
+
+    def on_train_start(self, trainer, pl_module) -> None:
+        self.start = time.monotonic()
+
+    def on_train_batch_end(self, trainer, *args) -> None:
+        if not trainer.should_stop and time.monotonic() - self.start >= self.seconds:
+            trainer.should_stop = True
+
+
+def _seconds(text: str) -> float:
+    """ "HH:MM:SS" (or "MM:SS", "SS") in seconds."""
+    try:
+        parts = [float(p) for p in text.split(":")]
+    except ValueError:
+        raise SymgenError(f"--run_time {text!r}: write HH:MM:SS, e.g. 02:00:00") from None
+    if not 1 <= len(parts) <= 3 or any(p < 0 for p in parts):
+        raise SymgenError(f"--run_time {text!r}: write HH:MM:SS, e.g. 02:00:00")
+    return sum(p * 60**i for i, p in enumerate(reversed(parts)))
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -150,6 +183,8 @@ def run(args: list[str]) -> None:
         dirpath=ckpt_dir, save_last=True, every_n_train_steps=cfg.ckpt_every, save_top_k=0
     )
     cli.trainer.callbacks.append(checkpoint)
+    if cfg.run_time:
+        cli.trainer.callbacks.append(RunTime(_seconds(cfg.run_time)))
     if cli.trainer.logger:
         cli.trainer.callbacks.append(LearningRateMonitor(logging_interval="step"))
     resume = ckpt_dir / "last.ckpt"
@@ -173,6 +208,8 @@ def run(args: list[str]) -> None:
                 round(float(metrics["val/bits_per_token"]), 4) if metrics else None
             ),
             "train_steps": int(cli.trainer.global_step),
+            "tokens_seen": int(cli.model.tokens_seen),
+            "data_build": {k: build.get(k) for k in ("date", "splits", "transpose")},
             "data": build.get("source"),
             "tokenizer": build.get("tokenizer"),
             "recipe": cfg.get("config", [None])[0].relative if cfg.get("config") else None,

@@ -63,6 +63,13 @@ class LMModule(L.LightningModule):
         if init_from:
             self._init_from(init_from)
         self._tick = time.perf_counter()
+        self.tokens_seen = 0  # every run of this model together (kept in its checkpoints)
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["tokens_seen"] = self.tokens_seen
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        self.tokens_seen = int(checkpoint.get("tokens_seen", 0))
 
     def _init_from(self, folder: str) -> None:
         from safetensors.torch import load_file
@@ -104,6 +111,7 @@ class LMModule(L.LightningModule):
         loss, _ = self._loss(batch)
         now = time.perf_counter()
         tokens = batch[0].numel()
+        self.tokens_seen += tokens
         self.log("train/loss", loss, prog_bar=True)
         self.log("train/tokens_per_s", tokens / max(now - self._tick, 1e-6), prog_bar=True)
         self._tick = now
