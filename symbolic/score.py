@@ -6,11 +6,18 @@ cannot (ABC, MusicXML) and is imported lazily: it is slow to import and to parse
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import io
 import os
 import re
+import signal
 import tempfile
+import threading
+import warnings
 from fractions import Fraction
 from pathlib import Path
+from time import monotonic
 
 import numpy as np
 from symusic import KeySignature, Note, Score, Tempo, TextMeta, TimeSignature, Track
@@ -24,7 +31,7 @@ from symbolic.theory.keys import (
     signature_key,
     signature_sharps,
 )
-from symbolic.theory.limits import FILE_TEMPO_RANGE
+from symbolic.theory.limits import FILE_TEMPO_RANGE, MAX_BARS
 
 TPQ = 480
 MAX_TRACKS = 256
@@ -117,14 +124,20 @@ def _load_with_music21(path: Path, fmt: str | None, tune: int | None) -> Score:
                 raise SymgenError(
                     f"{path}: no K: (key) field, so this is not ABC music; fix the file"
                 )
-            stream = music21.converter.parse(text, format="abc")
+            try:
+                check_abc_sizes(text)
+            except SymgenError as err:
+                raise SymgenError(f"{path}: {err}") from None
+            with _parse_time_limit(path, len(text)), _quiet():
+                stream = music21.converter.parse(text, format="abc")
             if not stream.recurse().notes:
                 raise SymgenError(
                     f"{path}: no notes could be read from this ABC (syntax errors?); "
                     "check the tune body in an ABC editor"
                 )
         else:
-            stream = music21.converter.parse(str(path))
+            with _parse_time_limit(path, path.stat().st_size), _quiet():
+                stream = music21.converter.parse(str(path))
         if isinstance(stream, music21.stream.Opus):
             stream = stream.scores[0]
         return from_music21(stream)
@@ -136,6 +149,88 @@ def _load_with_music21(path: Path, fmt: str | None, tune: int | None) -> Score:
             f"{path}: could not read this {kind} file ({type(err).__name__}: "
             f"{str(err).splitlines()[0][:80] if str(err) else 'syntax error'}); fix the syntax"
         ) from None
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Silence music21's warnings and printed notes while it parses: the error, if any, is
+    reported as one line of ours."""
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        yield
+
+
+class _ParseTimeout(BaseException):
+    """Raised by the alarm inside music21 (a BaseException, so its own handlers let it pass)."""
+
+
+@contextlib.contextmanager
+def _parse_time_limit(path: Path, size: int):
+    """Stop a music21 parse that runs far longer than a file of `size` bytes needs (some
+    malformed files send it into minutes of work and gigabytes). Only in the main thread:
+    elsewhere a signal cannot interrupt, and the parse runs unbounded."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    seconds = 8.0 + size / 4096
+
+    def alarm(_signum, _frame):
+        signal.setitimer(signal.ITIMER_REAL, 0.25)  # again, should this one land where Python
+        raise _ParseTimeout  # cannot raise (a garbage-collector callback) and be lost
+
+    outer, _ = signal.getitimer(signal.ITIMER_REAL)  # a caller's own alarm, kept
+    start = monotonic()
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer) if outer else seconds)
+    try:
+        yield
+    except _ParseTimeout:
+        raise SymgenError(
+            f"{path}: reading this file took over {seconds:.0f} s, so it is likely malformed "
+            "(a note or repeat far too long?); check it in a score editor"
+        ) from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer:
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (monotonic() - start), 1e-3))
+
+
+# A note, rest or chord (`[CEG]2`) and its length (ABC 2.1 section 4.3): multiplier, divisor.
+_ABC_NOTE_LENGTH = re.compile(r"[A-Ga-gzxZX\]][,']*(\d+)?(?:/+(\d+)?)?")
+_ABC_NOT_NOTES = re.compile(r'"[^"\n]*"|![^!\n]*!|\+[^+\n]*\+|%.*|\[[A-Za-z]:[^\]\n]*\]')
+_ABC_FIELD_LINE = re.compile(r"^[A-Za-z]:.*$", re.MULTILINE)
+_ABC_METER_OR_UNIT = re.compile(r"(?:^|\[)([ML]):([^\]\n]*)", re.MULTILINE)
+MAX_ABC_MULTIPLIER = 64  # a note of 64 unit lengths: 8 bars of 4/4 at L:1/8
+MAX_ABC_DIVISOR = 128
+MAX_ABC_METER = 64  # beats in a bar, and the beat's divisor
+
+
+def check_abc_sizes(text: str) -> None:
+    """Refuse meters, unit lengths and note lengths no tune has (`M:99999/8`, `C99999`,
+    `z/0`): music21 spends minutes and gigabytes on them instead of failing."""
+    for m in _ABC_METER_OR_UNIT.finditer(text):
+        numbers = [int(n) for n in re.findall(r"\d+", m.group(2))]
+        limit = MAX_ABC_METER if m.group(1) == "M" else MAX_ABC_DIVISOR
+        if any(not 1 <= n <= limit for n in numbers):
+            what = "meter" if m.group(1) == "M" else "unit note length"
+            raise SymgenError(
+                f"the ABC {what} {m.group(1)}:{m.group(2).strip()[:20]} is impossible; "
+                "fix the field"
+            )
+    body = _ABC_NOT_NOTES.sub(" ", _ABC_FIELD_LINE.sub("", text))
+    for m in _ABC_NOTE_LENGTH.finditer(body):
+        top, bottom = m.group(1), m.group(2)
+        rest_bars = m.group(0)[0] in "ZX"  # a multi-bar rest counts bars
+        if top and int(top) > (MAX_BARS if rest_bars else MAX_ABC_MULTIPLIER):
+            raise SymgenError(
+                f"the ABC note {m.group(0)!r} is longer than any tune holds "
+                f"(at most {MAX_ABC_MULTIPLIER} unit lengths); fix its length"
+            )
+        if bottom is not None and not 1 <= int(bottom) <= MAX_ABC_DIVISOR:
+            raise SymgenError(
+                f"the ABC note {m.group(0)!r} has an impossible length; fix its length"
+            )
 
 
 def from_music21(stream) -> Score:
@@ -278,6 +373,37 @@ def daw_ready(score: Score) -> Score:
     return score
 
 
+_CREATED: contextvars.ContextVar[list[Path] | None] = contextvars.ContextVar(
+    "symgen_created", default=None
+)
+
+
+@contextlib.contextmanager
+def all_or_nothing():
+    """Files first created inside the block are removed again if it fails, so a command that
+    stops halfway (after its MIDI, before its ABC or WAV) leaves nothing behind."""
+    created: list[Path] = []
+    token = _CREATED.set(created)
+    try:
+        yield
+    except BaseException:
+        for path in created:
+            path.unlink(missing_ok=True)
+        raise
+    finally:
+        _CREATED.reset(token)
+
+
+def move_into_place(tmp: str | Path, path: Path) -> None:
+    """Rename a finished temp file onto `path` (atomic), noting it for `all_or_nothing`."""
+    existed = path.exists()
+    os.chmod(tmp, file_mode())
+    os.replace(tmp, path)
+    created = _CREATED.get()
+    if created is not None and not existed:
+        created.append(path)
+
+
 def write_atomic(path: str | Path, data: bytes | str) -> Path:
     """Write a whole file or nothing: a temp file in the same folder, then a rename."""
     path = Path(path)
@@ -289,8 +415,7 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
-        os.chmod(tmp, file_mode())
-        os.replace(tmp, path)
+        move_into_place(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
