@@ -115,16 +115,31 @@ def cmd_generate(args: argparse.Namespace) -> None:
     from symbolic.tasks.generate import generate
 
     result = generate(_request(args))
-    _emit(args, result, "\n".join(result["outputs"]))
+    _print_notes(args, result["notes"])
+    _emit(args, result, "\n".join(result["outputs"] + result["png"]))
+
+
+def _print_notes(args: argparse.Namespace, notes: list[str]) -> None:
+    """What the user should know about a result, on stderr, once it is written (with --json
+    they are in the JSON's `notes`)."""
+    if not getattr(args, "json", False):
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
+
+
+def cmd_plot(args: argparse.Namespace) -> None:
+    from symbolic.plot import plot_file
+
+    png = plot_file(args.file, args.out, bars=args.bars)
+    _emit(args, {"path": str(args.file), "png": str(png)}, str(png))
 
 
 def cmd_text2midi(args: argparse.Namespace) -> None:
     from symbolic.tasks.text2midi import text2midi
 
     result = text2midi(_request(args))
-    for note in result["notes"]:
-        print(f"note: {note}", file=sys.stderr)
-    _emit(args, result, "\n".join(result["outputs"] + result["wav"]))
+    _print_notes(args, result["notes"])
+    _emit(args, result, "\n".join(result["outputs"] + result["wav"] + result["png"]))
 
 
 def cmd_lyric2melody(args: argparse.Namespace) -> None:
@@ -138,10 +153,8 @@ def cmd_infill(args: argparse.Namespace) -> None:
     from symbolic.tasks.infill import infill
 
     result = infill(_request(args))
-    if not args.json:
-        for note in result["notes"]:
-            print(f"note: {note}", file=sys.stderr)
-    _emit(args, result, "\n".join(result["outputs"]))
+    _print_notes(args, result["notes"])
+    _emit(args, result, "\n".join(result["outputs"] + result["png"]))
 
 
 def add_request_options(parser: argparse.ArgumentParser, cls: type) -> None:
@@ -239,6 +252,12 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", type=Path, help="write the tokens as JSON to this file")
     _json_option(sp)
 
+    sp = add("plot", cmd_plot, "Draw a piano roll of a MIDI, ABC or MusicXML file as PNG.")
+    sp.add_argument("file", type=Path)
+    sp.add_argument("-o", "--out", type=Path, help="output .png (default: beside the file)")
+    sp.add_argument("--bars", metavar="A-B", help="only these bars, e.g. 1-8 (default: all)")
+    _json_option(sp)
+
     sp = add("render", cmd_render, "Render a MIDI (or ABC) file to WAV with FluidSynth.")
     sp.add_argument("file", type=Path)
     sp.add_argument("-o", "--out", type=Path, required=True, help="output .wav")
@@ -286,10 +305,13 @@ def main(argv: list[str] | None = None) -> int:
     if rest and args.command != "train":
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
-        if args.command == "train":
-            args.handler(args, rest)
-        else:
-            args.handler(args)
+        from symbolic.score import all_or_nothing
+
+        with all_or_nothing():
+            if args.command == "train":
+                args.handler(args, rest)
+            else:
+                args.handler(args)
     except SymgenError as err:
         if args.debug:
             raise

@@ -82,7 +82,7 @@ def render_score(
     _inputs: tuple[Path, ...] = (),
 ) -> dict:
     """Render a score to a 16-bit stereo WAV; returns paths, audio seconds and realtime factor."""
-    from symbolic.score import daw_ready, file_mode
+    from symbolic.score import daw_ready, move_into_place
 
     wav_path = Path(wav_path)
     _check_wav_path(wav_path, *_inputs)
@@ -112,8 +112,7 @@ def render_score(
                     f"FluidSynth failed ({detail[-1][:100] if detail else 'no output'}); "
                     "check the soundfont, or rerun with --debug"
                 )
-            os.chmod(part, file_mode())
-            os.replace(part, wav_path)
+            move_into_place(part, wav_path)
         finally:
             Path(part).unlink(missing_ok=True)
     elapsed = time.perf_counter() - start

@@ -121,3 +121,22 @@ def test_help_is_fast_and_light() -> None:
     assert proc.returncode == 0 and "symgen" in proc.stdout
     assert proc.stdout.strip().splitlines()[-1] == "False", "symgen --help imported torch"
     assert elapsed < 0.5, f"symgen --help took {elapsed:.2f} s"
+
+
+def test_a_command_that_fails_halfway_leaves_no_file(tmp_path: Path, monkeypatch, capsys) -> None:
+    """text2midi writes its MIDI, then the WAV fails: exit 1, one line, and the MIDI is gone
+    (an older file of the same name would have stayed)."""
+    import symbolic.render
+    from symbolic.cli import main
+    from symbolic.errors import SymgenError
+
+    def broken(*args, **kwargs):
+        raise SymgenError("FluidSynth failed (test); check the soundfont")
+
+    monkeypatch.setattr(symbolic.render, "render_file", broken)
+    out, wav = tmp_path / "song.mid", tmp_path / "song.wav"
+    argv = ["text2midi", "a folk tune", "--bars", "2", "-o", str(out), "--wav", str(wav)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "FluidSynth failed" in err[0]
+    assert list(tmp_path.iterdir()) == []

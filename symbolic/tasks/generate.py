@@ -11,7 +11,6 @@ not apply to the model's kind is reported on stderr, not silently dropped.
 from __future__ import annotations
 
 import re
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ from symusic import Score
 
 from symbolic.errors import SymgenError
 from symbolic.merge import Original, merge, read_original, sounding_bars
+from symbolic.plot import plot_outputs
 from symbolic.score import check_output, estimate_key, load, save_midi, write_atomic
 from symbolic.tasks.common import place_notes, progress_bar, sample_bars
 from symbolic.tasks.requests import ABC_OUT, CONTINUE_BARS, GenerateRequest
@@ -30,12 +30,6 @@ DEFAULT_OUT = ABC_OUT
 TRIES = 3  # samplings (seed, seed + 7919, ...) of a continuation until every asked bar has notes
 # band styles the REMI models have not learned, and the learned style nearest each
 LEARNED_FALLBACK = {"classical": "chorale", "orchestral": "chorale", "swing": "jazz"}
-
-
-def say(notes: list[str], text: str) -> None:
-    """Tell the user now, on stderr, and keep it for the JSON's `notes`."""
-    notes.append(text)
-    print(f"note: {text}", file=sys.stderr)
 
 
 def generate(request: GenerateRequest) -> dict:
@@ -58,9 +52,9 @@ def generate(request: GenerateRequest) -> dict:
         if continue_path is not None:
             raise SymgenError(f"{model} writes ABC tunes; use --prompt, not --continue")
         if bars is not None:
-            say(notes, f"--bars does not apply to {model}, which writes whole ABC tunes; ignored")
+            notes.append(f"--bars does not apply to {model}, which writes whole ABC tunes; ignored")
         if style is not None:
-            say(notes, f"--style does not apply to {model}; name the rhythm in the header: R:jig")
+            notes.append(f"--style does not apply to {model}; name the rhythm in the header: R:jig")
         result = _abc_tunes(
             lm, prompt or "", out or DEFAULT_OUT, num_samples, seed, temperature, top_p
         )
@@ -71,7 +65,7 @@ def generate(request: GenerateRequest) -> dict:
                 "IN.mid --bars N"
             )
         if prompt is not None:
-            say(notes, f"--prompt does not apply to {model}, which continues MIDI files; ignored")
+            notes.append(f"--prompt does not apply to {model}, which continues MIDI files; ignored")
         learned = tuple(lm.card.get("styles") or lm.tokenizer.styles)
         if style is not None and style not in learned:
             raise SymgenError(
@@ -93,6 +87,7 @@ def generate(request: GenerateRequest) -> dict:
         )
     timings["total"] = time.perf_counter() - t0
     result.update(
+        png=plot_outputs(result["outputs"]) if r.png else [],
         model=str(lm.folder.name),
         seed=seed,
         notes=notes,
@@ -248,7 +243,7 @@ def _continue_midi(
         outs = [out]
     if style is None:
         style, why = guess_style(score, learned)
-        say(notes, f"style {style}, guessed from the music ({why}); --style chooses another")
+        notes.append(f"style {style}, guessed from the music ({why}); --style chooses another")
     tonic, mode = estimate_key(score)
     from symbolic.theory.gm import DRUMS
     from symbolic.theory.keys import key_label
