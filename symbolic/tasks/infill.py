@@ -27,6 +27,7 @@ from symusic import Score
 
 from symbolic.errors import SymgenError
 from symbolic.merge import Merged, NewTrack, Original, merge, read_original, sounding_bars
+from symbolic.plot import plot_outputs
 from symbolic.score import check_output
 from symbolic.tasks.requests import InfillRequest
 from symbolic.theory.gm import FAMILIES, PROGRAM_NAMES, family, program_name
@@ -334,6 +335,7 @@ def infill(request: InfillRequest) -> dict:
         notes.append(f"chords recognised from {source}, from bar {first + 1}: {shown}")
     return {
         "outputs": [str(out)],
+        "png": plot_outputs([str(out)]) if r.png else [],
         "input": str(path),
         "model": str(model),
         "seed": seed,

@@ -21,6 +21,7 @@ import numpy as np
 
 from symbolic.errors import SymgenError
 from symbolic.lyrics import Lyrics, parse_lyrics
+from symbolic.plot import plot_outputs
 from symbolic.tasks.requests import LyricRequest
 from symbolic.theory.chords import chord
 from symbolic.theory.keys import key_name, parse_key
@@ -254,6 +255,8 @@ def lyric2melody(request: LyricRequest) -> dict:
         target = check_output(abc, lyrics_file)
         saved = save_abc(score, target, title=title, track=0, chords=labels if chords else None)
         outputs["abc"] = str(saved)
+    if r.png:
+        outputs["png"] = plot_outputs([outputs["midi"]])[0]
     return {
         "outputs": outputs,
         "seed": seed,

@@ -68,6 +68,12 @@ def _model(default: str) -> Any:
     return field(default=default, metadata=meta("a shipped model name or a model folder"))
 
 
+def _png() -> Any:
+    return field(
+        default=False, metadata=meta("also draw each MIDI file's piano roll beside it (OUT.png)")
+    )
+
+
 def _out(help: str, unset: str, metavar: str = "OUT.mid") -> Any:
     return field(
         default=None, metadata=meta(help, flags=("-o", "--out"), metavar=metavar, unset=unset)
@@ -106,6 +112,7 @@ class Text2MidiRequest(_Request):
         metadata=meta('e.g. "jazz in C minor", "a slow waltz for strings"', positional=True)
     )
     out: Path | None = _out("output .mid", "named after the prompt")
+    png: bool = _png()
     bars: int | None = field(
         default=None,
         metadata=meta("length in bars", metavar="N", unset=f"from the prompt, else {DEFAULT_BARS}"),
@@ -150,6 +157,7 @@ class InfillRequest(_Request):
         ),
     )
     out: Path | None = _out("output .mid", "IN-infill.mid")
+    png: bool = _png()
     steps: int = field(default=32, metadata=meta("diffusion steps", metavar="N"))
     seed: int = _seed()
     temperature: float = _temperature(INFILL_TEMPERATURE)
@@ -183,6 +191,7 @@ class LyricRequest(_Request):
     meter: str = field(default="4/4", metadata=meta("e.g. 3/4, 6/8"))
     chords: bool = field(default=False, metadata=meta("add a chord track (and ABC chords)"))
     out: Path | None = _out("output .mid", "named after the lyrics")
+    png: bool = _png()
     abc: Path | None = field(
         default=None,
         metadata=meta("also write the melody and lyrics as ABC", metavar="OUT.abc"),
@@ -216,6 +225,7 @@ class GenerateRequest(_Request):
         f"{ABC_OUT}/ for ABC tunes, IN-continued.mid with --continue",
         metavar="OUT",
     )
+    png: bool = _png()
     num_samples: int = _num_samples()
     seed: int = _seed()
     temperature: float = _temperature(1.0)

@@ -17,6 +17,7 @@ from pathlib import Path
 from symusic import Score, Tempo, TimeSignature
 
 from symbolic.errors import SymgenError
+from symbolic.plot import plot_outputs
 from symbolic.tasks.requests import DEFAULT_BARS, Text2MidiRequest
 from symbolic.theory.gm import program_name
 from symbolic.theory.keys import KEY_PROFILES, key_fits, key_label, parse_key
@@ -195,6 +196,7 @@ def text2midi(request: Text2MidiRequest) -> dict:
     return {
         "outputs": outputs,
         "wav": wavs,
+        "png": plot_outputs(outputs) if r.png else [],
         "prompt": prompt,
         "seed": seed,
         "style": style,
