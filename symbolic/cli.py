@@ -134,6 +134,23 @@ def cmd_plot(args: argparse.Namespace) -> None:
     _emit(args, {"path": str(args.file), "png": str(png)}, str(png))
 
 
+def cmd_eval(args: argparse.Namespace) -> None:
+    from symbolic.eval.measures import against, evaluate, reference, report
+
+    rows = evaluate(args.files, progress=True)
+    read = [r for r in rows if "error" not in r]
+    if not read:
+        raise SymgenError(rows[0]["error"] if len(rows) == 1 else "none of the files could be read")
+    ref = None
+    if args.against:
+        ref = reference(evaluate([args.against], progress=True))
+        if not ref:
+            raise SymgenError(f"{args.against}: no file there could be read and measured")
+        against(rows, ref)
+    summary = {k: {f: v for f, v in r.items() if f != "values"} for k, r in (ref or {}).items()}
+    _emit(args, {"files": rows, "reference": summary}, report(rows, ref))
+
+
 def cmd_text2midi(args: argparse.Namespace) -> None:
     from symbolic.tasks.text2midi import text2midi
 
@@ -256,6 +273,11 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("file", type=Path)
     sp.add_argument("-o", "--out", type=Path, help="output .png (default: beside the file)")
     sp.add_argument("--bars", metavar="A-B", help="only these bars, e.g. 1-8 (default: all)")
+    _json_option(sp)
+
+    sp = add("eval", cmd_eval, "Measure music files: key, tempo, pitch, drum, bass and dynamics.")
+    sp.add_argument("files", nargs="+", type=Path, metavar="FILE|DIR")
+    sp.add_argument("--against", type=Path, metavar="DIR", help="a reference set to compare with")
     _json_option(sp)
 
     sp = add("render", cmd_render, "Render a MIDI (or ABC) file to WAV with FluidSynth.")
