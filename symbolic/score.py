@@ -128,19 +128,19 @@ def _load_with_music21(path: Path, fmt: str | None, tune: int | None) -> Score:
                 check_abc_sizes(text)
             except SymgenError as err:
                 raise SymgenError(f"{path}: {err}") from None
-            with _parse_time_limit(path, len(text)), _quiet():
+        with _parse_time_limit(path, path.stat().st_size), _quiet():
+            if fmt == "abc":
                 stream = music21.converter.parse(text, format="abc")
-            if not stream.recurse().notes:
-                raise SymgenError(
-                    f"{path}: no notes could be read from this ABC (syntax errors?); "
-                    "check the tune body in an ABC editor"
-                )
-        else:
-            with _parse_time_limit(path, path.stat().st_size), _quiet():
+                if not stream.recurse().notes:
+                    raise SymgenError(
+                        f"{path}: no notes could be read from this ABC (syntax errors?); "
+                        "check the tune body in an ABC editor"
+                    )
+            else:
                 stream = music21.converter.parse(str(path))
-        if isinstance(stream, music21.stream.Opus):
-            stream = stream.scores[0]
-        return from_music21(stream)
+            if isinstance(stream, music21.stream.Opus):
+                stream = stream.scores[0]
+            return from_music21(stream)
     except SymgenError:
         raise
     except Exception as err:
@@ -172,7 +172,7 @@ def _parse_time_limit(path: Path, size: int):
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    seconds = 8.0 + size / 4096
+    seconds = 5.0 + size / 4096
 
     def alarm(_signum, _frame):
         signal.setitimer(signal.ITIMER_REAL, 0.25)  # again, should this one land where Python

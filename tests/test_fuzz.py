@@ -1155,6 +1155,12 @@ REGRESSIONS = {
     "abc-huge-chord": Mutant("abc", (("regex", rb"\[CEG\]2", b"[CEG]999999999"),), ".abc"),
 }
 SLOW_REGRESSIONS = {
+    # 150 copies of a line with endings: music21 parses for 17 s, then expands for minutes
+    "abc-repeated-endings": Mutant(
+        "abc",
+        (("number", 375, "0"), ("insert", 82, b"%"), ("repeat", 101, 43, 153), ("flip", 6770, 4)),
+        ".abc",
+    ),  # fmt: skip
     # one long note, then a bar: music21's reBar/bestTimeSignature runs for minutes
     "abc-long-note-hang": Mutant("none", (("replace", b"X:1\nM:6/8\nK:C\ne65536|B|\n"),), ".abc"),
     # a longer one after a first ending: music21 fills memory (about 5 GB in 48 s, then more)
