@@ -6,9 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.symgen-installed
 APT_PACKAGES := fluidsynth fluid-soundfont-gm
 
-.PHONY: install fluidsynth demo test test-all bench lint format
+.PHONY: install fluidsynth chromium demo test test-all bench lint format
 
-install: $(STAMP) fluidsynth
+install: $(STAMP) fluidsynth chromium
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,16 @@ fluidsynth:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES); \
 	  else \
 	    echo "FluidSynth is missing (needed for audio); run: sudo apt-get install $(APT_PACKAGES)"; \
+	  fi; \
+	fi
+
+# Chromium drives the studio's browser tests (Playwright); installed the same way.
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "Chromium is missing (the studio's browser tests skip); run: sudo apt-get install chromium"; \
 	  fi; \
 	fi
 

@@ -151,6 +151,12 @@ def cmd_eval(args: argparse.Namespace) -> None:
     _emit(args, {"files": rows, "reference": summary}, report(rows, ref))
 
 
+def cmd_serve(args: argparse.Namespace) -> None:
+    from symbolic.serve import serve
+
+    serve(args.host, args.port, args.workers)
+
+
 def cmd_text2midi(args: argparse.Namespace) -> None:
     from symbolic.tasks.text2midi import text2midi
 
@@ -286,6 +292,13 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--soundfont", type=Path, help="a .sf2 file (default: FluidR3_GM or TimGM6mb)")
     sp.add_argument("--sample-rate", type=int, default=44100)
     _json_option(sp)
+
+    sp = add("serve", cmd_serve, "Open the studio: a local web page to make, see and hear music.")
+    sp.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: this machine only)"
+    )
+    sp.add_argument("--port", type=int, default=7860)
+    sp.add_argument("--workers", type=int, default=1, help="jobs run at once (the rest wait)")
 
     sp = add("data", cmd_data, "Build pre-tokenized shards, or captions for text2midi.")
     sp.add_argument("action", choices=["build", "captions"])

@@ -1,5 +1,6 @@
 """Piano rolls as PNG: one lane per track named with its instrument, drums as rows of kit
-pieces, velocity as shade, bar lines and numbers, chord labels from the file's markers.
+pieces, velocity as shade, bar lines and numbers, chord labels from the file's markers and
+lyrics under their notes.
 
 matplotlib (Agg, no screen) draws; notes go in as one `PolyCollection` per lane built from the
 track's numpy arrays, so a long file plots in about a second. The PNG carries no software or
@@ -130,6 +131,8 @@ def figure(score: Score, *, bars: str | None = None, title: str | None = None):
         ax.add_collection(
             PolyCollection(_boxes(starts, ends, rows), facecolors=colours, edgecolors="none")
         )
+        if len(track.lyrics) and not track.is_drum:
+            _syllables(ax, track, notes, tpq)
         ax.vlines(lines / tpq, *ax.get_ylim(), colors="#999999", linewidths=0.5)
         name = program_name(track.program, track.is_drum)
         label = track.name if track.name and track.name != name else ""
@@ -151,6 +154,19 @@ def figure(score: Score, *, bars: str | None = None, title: str | None = None):
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def _syllables(ax, track, notes: dict, tpq: int) -> None:
+    """Each lyric under the note it is sung on (the lane grows by two rows to make room)."""
+    order = np.argsort(notes["time"], kind="stable")
+    times, pitches = notes["time"][order], notes["pitch"][order]
+    low, high = ax.get_ylim()
+    ax.set_ylim(low - 2.5, high)
+    for lyric in track.lyrics:
+        at = min(int(np.searchsorted(times, lyric.time)), len(times) - 1)
+        if not len(times) or times[at] != lyric.time:
+            continue
+        ax.text(lyric.time / tpq, pitches[at] - 1.1, lyric.text, fontsize=6, ha="left", va="top")
 
 
 def plot_file(path: str | Path, out: str | Path | None = None, *, bars: str | None = None) -> Path:

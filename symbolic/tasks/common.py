@@ -3,7 +3,8 @@ and putting sampled notes into a score."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import replace
 
 import numpy as np
@@ -12,13 +13,35 @@ from symusic import Score
 
 from symbolic.models.sampling import SampleConfig, sample
 
+# Who else wants to know how sampling goes (the studio's job status): `(desc, done, total)`.
+PROGRESS: ContextVar[Callable[[str, int, int], None] | None] = ContextVar(
+    "symgen_progress", default=None
+)
 
-def progress_bar(total: int, desc: str, unit: str = "bar"):
-    """A tqdm bar on stderr for sampling (appears only when sampling takes over 2 s)."""
-    from tqdm import tqdm
 
-    bar = tqdm(total=total, desc=desc, unit=unit, leave=False, delay=2.0)
-    return bar, lambda step: bar.update(1)
+class Progress:
+    """A tqdm bar on stderr (shown only when the work takes over 2 s) that also reports to the
+    `PROGRESS` listener of this context."""
+
+    def __init__(self, total: int, desc: str, unit: str) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, desc=desc, unit=unit, leave=False, delay=2.0)
+        self.desc, self.total, self.listener = desc, total, PROGRESS.get()
+
+    def update(self, n: int = 1) -> None:
+        self.bar.update(n)
+        if self.listener is not None:
+            self.listener(self.desc, int(self.bar.n), self.total)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def progress_bar(total: int, desc: str, unit: str = "bar") -> tuple[Progress, Callable]:
+    """A `Progress` and a per-step callback for the sampler (one step per call)."""
+    bar = Progress(total, desc, unit)
+    return bar, lambda _step=None: bar.update(1)
 
 
 def sample_bars(
