@@ -175,3 +175,24 @@ def test_run_time_stops_a_run_and_the_next_resumes_counting_tokens(tmp_path, sha
     assert first["tokens_seen"] == first["train_steps"] * per_step
     assert second["tokens_seen"] == second["train_steps"] * per_step
     assert second["data_build"]["splits"]["train"]["pieces"] > 0
+
+
+def test_a_warm_start_carries_the_token_count_and_the_chain(tmp_path, shards):
+    """A run started from an exported model (`init_from`) counts its tokens on top of that
+    model's and names it in the card."""
+    import json
+
+    cfg = yaml.safe_load(_recipe(tmp_path, shards, "first").read_text())
+    cfg["trainer"]["max_steps"] = 2
+    (tmp_path / "first.yaml").write_text(yaml.safe_dump(cfg))
+    assert _train(tmp_path / "first.yaml").wait(timeout=600) == 0
+    first = json.loads((tmp_path / "model-first" / "card.json").read_text())
+    cfg = yaml.safe_load(_recipe(tmp_path, shards, "second").read_text())
+    cfg["trainer"]["max_steps"] = 3
+    cfg["model"]["init_from"] = str(tmp_path / "model-first")
+    (tmp_path / "second.yaml").write_text(yaml.safe_dump(cfg))
+    proc = _train(tmp_path / "second.yaml")
+    assert proc.wait(timeout=600) == 0, proc.stdout.read()[-2000:]
+    second = json.loads((tmp_path / "model-second" / "card.json").read_text())
+    assert second["tokens_seen"] == first["tokens_seen"] + 3 * 2 * 64
+    assert second["warm_start"] == [str(tmp_path / "model-first")]

@@ -209,6 +209,7 @@ def run(args: list[str]) -> None:
             ),
             "train_steps": int(cli.trainer.global_step),
             "tokens_seen": int(cli.model.tokens_seen),
+            "warm_start": cli.model.warm_start,
             "data_build": {k: build.get(k) for k in ("date", "splits", "transpose")},
             "data": build.get("source"),
             "tokenizer": build.get("tokenizer"),

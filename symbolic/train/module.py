@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import time
 
@@ -60,16 +61,19 @@ class LMModule(L.LightningModule):
             if text_dim
             else None
         )
+        self.tokens_seen = 0  # every run of this model together (kept in its checkpoints)
+        self.warm_start: list[str] = []  # the model folders this one started from, newest first
         if init_from:
             self._init_from(init_from)
         self._tick = time.perf_counter()
-        self.tokens_seen = 0  # every run of this model together (kept in its checkpoints)
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["tokens_seen"] = self.tokens_seen
+        checkpoint["warm_start"] = self.warm_start
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         self.tokens_seen = int(checkpoint.get("tokens_seen", 0))
+        self.warm_start = list(checkpoint.get("warm_start", self.warm_start))
 
     def _init_from(self, folder: str) -> None:
         from safetensors.torch import load_file
@@ -83,6 +87,10 @@ class LMModule(L.LightningModule):
         if unexpected or set(missing) - {"lm_head.weight"}:
             raise ValueError(f"{folder}: weights do not fit this model ({missing + unexpected})")
         self.model.tie_weights()
+        card_path = resolve(folder) / "card.json"
+        card = json.loads(card_path.read_text()) if card_path.exists() else {}
+        self.tokens_seen = int(card.get("tokens_seen") or 0)
+        self.warm_start = [str(folder), *card.get("warm_start", [])]
 
     def extra_weights(self) -> dict[str, torch.Tensor]:
         """Weights outside the `transformers` decoder, exported beside it (text_prefix.*)."""
