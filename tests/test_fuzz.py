@@ -786,6 +786,9 @@ def _load_output(path: Path) -> str | None:
             tokens = json.loads(path.read_text(encoding="utf-8"))["tokens"]
             if not isinstance(tokens, list):
                 return "no token list"
+        elif path.suffix == ".png":
+            if path.read_bytes()[:8] != b"\x89PNG\r\n\x1a\n":
+                return "not a PNG"
         else:
             load(path)
     except SymgenError as err:
@@ -882,6 +885,24 @@ def info_case(mutant: Mutant) -> Outcome:
     outcome = run_on_file(mutant, lambda src, out: ["info", str(src)], timeout=LOADER_TIMEOUT)
     if outcome.code == 0 and not outcome.stdout.strip():
         outcome.problems.append("output: info printed nothing")
+    return outcome
+
+
+def plot_case(mutant: Mutant) -> Outcome:
+    return run_on_file(
+        mutant, lambda src, out: ["plot", str(src), "-o", str(out / "roll.png")],
+        timeout=LOADER_TIMEOUT, outputs=("roll.png",),
+    )  # fmt: skip
+
+
+def eval_case(mutant: Mutant) -> Outcome:
+    outcome = run_on_file(mutant, lambda src, out: ["eval", str(src), "--json"],
+                          timeout=LOADER_TIMEOUT)  # fmt: skip
+    if outcome.code == 0:
+        try:
+            json.loads(outcome.stdout)["files"][0]["measures"]
+        except (ValueError, KeyError, IndexError) as err:
+            outcome.problems.append(f"output: eval --json gave no measures ({err!r})")
     return outcome
 
 
@@ -1068,6 +1089,10 @@ PROPERTIES: dict[str, Property] = {
     for p in [
         Property("info", "symgen info FILE (MIDI, ABC, MusicXML, MXL)",
                  mutants(LOADABLE), info_case, fast=40, bench=3500),
+        Property("plot", "symgen plot FILE -o OUT.png",
+                 mutants(LOADABLE), plot_case, fast=15, bench=600),
+        Property("eval", "symgen eval FILE --json",
+                 mutants(LOADABLE), eval_case, fast=15, bench=600),
         Property("tokenize-remi", "symgen tokenize FILE --tokenizer remi [--out JSON]",
                  st.tuples(mutants(LOADABLE), st.just("remi"), st.booleans()),
                  tokenize_case, fast=25, bench=2000),

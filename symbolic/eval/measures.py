@@ -107,7 +107,8 @@ def evaluate(paths: Iterable[str | Path], *, progress: bool = False) -> list[dic
 
     files = music_files(paths)
     rows = []
-    for path in tqdm(files, desc="eval", unit="file", disable=not progress or len(files) < 20):
+    shown = progress and len(files) >= 20
+    for path in tqdm(files, desc="eval", unit="file", disable=not shown, mininterval=1.0):
         try:
             score = load(path)
         except SymgenError as err:
