@@ -919,61 +919,29 @@ def tokenize_case(value: tuple[Mutant, str, bool]) -> Outcome:
     return outcome
 
 
-def infill_add_case(mutant: Mutant) -> Outcome:
+def _model_case(mutant: Mutant, argv: Callable[[str], list[str]], out_name: str) -> Outcome:
+    """A command that loads a model, on the mutated file, writing `out_name` with -o."""
     return run_on_file(
         mutant,
-        lambda src, out: [
-            "infill",
-            str(src),
-            "--add",
-            "bass",
-            "--steps",
-            "2",
-            "-o",
-            str(out / "infill.mid"),
-        ],  # fmt: skip
+        lambda src, out: [*argv(str(src)), "-o", str(out / out_name)],
         timeout=MODEL_TIMEOUT,
-        outputs=("infill.mid",),
+        outputs=(out_name,),
     )
+
+
+def infill_add_case(mutant: Mutant) -> Outcome:
+    return _model_case(mutant, lambda f: ["infill", f, "--add", "bass", "--steps", "2"],
+                       "infill.mid")  # fmt: skip
 
 
 def infill_tracks_case(mutant: Mutant) -> Outcome:
-    return run_on_file(
-        mutant,
-        lambda src, out: [
-            "infill",
-            str(src),
-            "--tracks",
-            "0",
-            "--bars",
-            "1-2",
-            "--steps",
-            "2",
-            "-o",
-            str(out / "infill.mid"),
-        ],  # fmt: skip
-        timeout=MODEL_TIMEOUT,
-        outputs=("infill.mid",),
-    )
+    argv = ["--tracks", "0", "--bars", "1-2", "--steps", "2"]
+    return _model_case(mutant, lambda f: ["infill", f, *argv], "infill.mid")
 
 
 def continue_case(mutant: Mutant) -> Outcome:
-    return run_on_file(
-        mutant,
-        lambda src, out: [
-            "generate",
-            "--model",
-            "remi-multi",
-            "--continue",
-            str(src),
-            "--bars",
-            "1",
-            "-o",
-            str(out / "continued.mid"),
-        ],  # fmt: skip
-        timeout=MODEL_TIMEOUT,
-        outputs=("continued.mid",),
-    )
+    argv = ["generate", "--model", "remi-multi", "--continue"]
+    return _model_case(mutant, lambda f: [*argv, f, "--bars", "1"], "continued.mid")
 
 
 def _text_command(
