@@ -211,18 +211,19 @@ def infill_job(upload: Path, tracks: str, bars: str, add: str, chords: str, seed
     return run
 
 
-def lyric_job(lyrics: str, key: str, meter: str, tempo: float, seed: int) -> Runner:
+def lyric_job(lyrics: str, key: str, meter: str, tempo: float, voice: str, seed: int) -> Runner:
     def run(job: Job) -> None:
         from symbolic.tasks.lyric2melody import lyric2melody
         from symbolic.tasks.requests import LyricRequest
 
         midi, abc = job.folder / "melody.mid", job.folder / "melody.abc"
         request = LyricRequest(
-            lyrics, key=key, meter=meter, tempo=tempo, out=midi, abc=abc, seed=seed, png=True
-        )
+            lyrics, key=key, meter=meter, tempo=tempo, voice=voice, out=midi, abc=abc, seed=seed,
+            png=True,
+        )  # fmt: skip
         result = lyric2melody(request)
         job.files.update(midi=midi, abc=abc, roll=Path(result["outputs"]["png"]))
-        job.info = {k: result[k] for k in ("key", "meter", "tempo") if k in result}
+        job.info = {k: result[k] for k in ("key", "meter", "tempo", "voice", "range")}
         _listen(job, midi, "audio")
 
     return run
@@ -323,11 +324,13 @@ def create_app(studio: Studio):
         key: Annotated[str, Form()] = "C",
         meter: Annotated[str, Form()] = "4/4",
         tempo: Annotated[float, Form(ge=20, le=300)] = 96,
+        voice: Annotated[str, Form(pattern="^(soprano|alto|tenor|bass|middle)$")] = "middle",
         seed: Annotated[int, Form(ge=0)] = 0,
     ) -> dict:
         if not lyrics.strip():
             raise SymgenError("the lyrics are empty; type a line or two")
-        return studio.start(studio.new("lyric2melody"), lyric_job(lyrics, key, meter, tempo, seed))
+        run = lyric_job(lyrics, key, meter, tempo, voice, seed)
+        return studio.start(studio.new("lyric2melody"), run)
 
     @app.get("/api/jobs/{job_id}")
     def get_job(job_id: str):

@@ -226,3 +226,18 @@ def test_bad_input_exits_1_with_one_line(args: list[str], message: str, capsys) 
     assert main(["lyric2melody", *args]) == 1
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("voice", ["soprano", "alto", "tenor", "bass", "middle"])
+@pytest.mark.parametrize("key", ["C", "F#m", "Bb"])
+def test_the_melody_stays_in_the_singers_range(tmp_path: Path, voice: str, key: str) -> None:
+    from symbolic.tasks.lyric2melody import LyricRequest, lyric2melody
+    from symbolic.theory.voicing import VOICE_RANGES
+
+    out = tmp_path / "v.mid"
+    result = lyric2melody(LyricRequest(VERSE, key=key, voice=voice, out=out, seed=1))
+    pitches = _midi(out).tracks[0].notes.numpy()["pitch"]
+    lo, hi = VOICE_RANGES[voice]
+    assert lo <= pitches.min() and pitches.max() <= hi, (voice, key, result["range"])
+    assert pitches.max() - pitches.min() <= PITCH_SPAN
+    assert result["voice"] == voice

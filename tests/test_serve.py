@@ -128,13 +128,15 @@ def test_a_failing_job_says_why_in_one_line(client):
 
 def test_lyric_job_writes_midi_and_abc(client, tmp_path):
     lyrics = "Row row row your boat\ngently down the stream"
-    job = client.post("/api/lyric2melody", data={"lyrics": lyrics, "meter": "3/4"}).json()
+    form = {"lyrics": lyrics, "meter": "3/4", "voice": "tenor"}
+    job = client.post("/api/lyric2melody", data=form).json()
     job = wait(client, job)
     assert job["state"] == "done", job
     assert "K:" in client.get(job["files"]["abc"]).text
     midi = tmp_path / "m.mid"
     midi.write_bytes(client.get(job["files"]["midi"]).content)
     assert len(load(midi).tracks[0].lyrics) >= 10
+    assert job["info"]["voice"] == "tenor" and job["info"]["range"][0] >= 48
 
 
 def test_old_jobs_are_removed(monkeypatch):

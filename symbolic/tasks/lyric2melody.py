@@ -27,6 +27,7 @@ from symbolic.theory.chords import chord
 from symbolic.theory.keys import key_name, parse_key
 from symbolic.theory.limits import TEMPO_RANGE
 from symbolic.theory.meter import Meter
+from symbolic.theory.voicing import VOICE_RANGES
 from symbolic.tokenize.lyric import LyricGrammar, LyricTokenizer, SyllableSlot, syllable_slots
 
 VOICE_PROGRAM = 53  # GM Voice Oohs
@@ -78,9 +79,19 @@ def lyric_slots(lyrics: Lyrics) -> list[SyllableSlot]:
     )
 
 
-def tonic_pitch(tonic: int) -> int:
-    """The tonic's MIDI pitch the relative pitches count from: F#3 (54) to F4 (65)."""
-    return 60 + (tonic + 6) % 12 - 6
+def tonic_pitch(tonic: int, voice: str = "middle") -> int:
+    """The tonic's MIDI pitch the relative pitches count from: the one whose upper sixth (a
+    melody's usual middle) lies nearest the middle of the voice's range."""
+    lo, hi = VOICE_RANGES[voice]
+    target = (lo + hi) / 2 - 6
+    return int(target + ((tonic - target + 6) % 12) - 6)
+
+
+def voice_window(tonic: int, voice: str) -> tuple[int, int]:
+    """The relative pitches (from `tonic_pitch`) that lie inside the voice's range."""
+    base = tonic_pitch(tonic, voice)
+    lo, hi = VOICE_RANGES[voice]
+    return lo - base, hi - base
 
 
 def model_bar(meter: Meter) -> int:
@@ -112,9 +123,10 @@ def compose(
     top_p: float = 0.95,
     stress_bias: float = STRESS_BIAS,
     repeat_penalty: float = REPEAT_PENALTY,
+    window: tuple[int, int] | None = None,
 ):
-    """Sample the melody tokens for `slots`; returns the `Timeline` (notes, and the chords of
-    each `model_bar`)."""
+    """Sample the melody tokens for `slots`, relative pitches inside `window` (a voice's);
+    returns the `Timeline` (notes, and the chords of each `model_bar`)."""
     from symbolic.models.sampling import SampleConfig, sample
 
     tok: LyricTokenizer = lm.tokenizer
@@ -122,15 +134,17 @@ def compose(
     weights = np.resize(meter.weights(), grid)  # a paired bar keeps both downbeats
     prefix = tok.prefix(mode)
     ids: list[int] = []
-    done, window = 0, 0
+    done, step = 0, 0
     while done < len(slots):
         prompt = prefix + _context(tok, ids)
         timeline = tok.decode(ids, grid)
-        grammar = LyricGrammar(tok, slots[done:], weights, stress_bias, repeat_penalty, timeline)
+        grammar = LyricGrammar(
+            tok, slots[done:], weights, stress_bias, repeat_penalty, timeline, window
+        )
         config = SampleConfig(
             temperature=temperature,
             top_p=top_p,
-            seed=seed + 1000 * window,
+            seed=seed + 1000 * step,
             max_new_tokens=WINDOW - len(prompt),
         )
         out = sample(lm.decoder, prompt, [grammar], config)[0]
@@ -139,7 +153,7 @@ def compose(
         durations = np.flatnonzero(np.isin(out, tok.class_ids["dur"]))
         ids += out[: durations[grammar.k - 1] + 1]
         done += grammar.k
-        window += 1
+        step += 1
     return tok.decode(ids, grid)
 
 
@@ -230,10 +244,11 @@ def lyric2melody(request: LyricRequest) -> dict:
     if model_bar(m) > lm.tokenizer.spec["max_position"]:
         raise SymgenError(f"meter {m}: bars longer than 16 quarter notes are not supported")
     t1 = time.perf_counter()
-    timeline = compose(lm, lyric_slots(parsed), mode, m, seed, temperature, top_p)
+    window = voice_window(tonic, r.voice)
+    timeline = compose(lm, lyric_slots(parsed), mode, m, seed, temperature, top_p, window=window)
     t2 = time.perf_counter()
     texts = [s.text + ("" if s.is_word_end else "-") for s in parsed.syllables]
-    pitches = tonic_pitch(tonic) + np.asarray(timeline.pitch)
+    pitches = tonic_pitch(tonic, r.voice) + np.asarray(timeline.pitch)
     score = melody_score(
         timeline.onset,
         timeline.duration,
@@ -267,6 +282,7 @@ def lyric2melody(request: LyricRequest) -> dict:
         "syllables": len(parsed),
         "notes": len(timeline.pitch),
         "range": [int(pitches.min()), int(pitches.max())],
+        "voice": r.voice,
         "chords": [name for _, name in labels],
         "voice_program": VOICE_PROGRAM,
         "model": lm.folder.name,

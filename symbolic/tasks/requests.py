@@ -190,6 +190,13 @@ class LyricRequest(_Request):
     tempo: float = field(default=96, metadata=meta("beats per minute", metavar="BPM"))
     meter: str = field(default="4/4", metadata=meta("e.g. 3/4, 6/8"))
     chords: bool = field(default=False, metadata=meta("add a chord track (and ABC chords)"))
+    voice: str = field(
+        default="middle",
+        metadata=meta(
+            "the singer: the melody stays inside this voice's range",
+            choices=("soprano", "alto", "tenor", "bass", "middle"),
+        ),
+    )
     out: Path | None = _out("output .mid", "named after the lyrics")
     png: bool = _png()
     abc: Path | None = field(

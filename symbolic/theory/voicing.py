@@ -1,4 +1,5 @@
-"""Chord voicings: where the tones of a `Chord` go when a chord symbol becomes notes.
+"""Chord voicings: where the tones of a `Chord` go when a chord symbol becomes notes; and the
+ranges of singing voices, where a sung melody goes.
 
 A lead-sheet realisation, as a pianist's left hand and middle register would play it: the bass
 (the slash bass, else the root) alone in a low octave, the other tones as a close-position
@@ -10,6 +11,16 @@ seventh, ninth and thirteenth.
 from __future__ import annotations
 
 from symbolic.theory.chords import Chord, parse_chord
+
+# Comfortable ranges of the voice types (MIDI pitches, as sung: a tenor's C4 is middle C),
+# and "middle", what most untrained voices sing without strain.
+VOICE_RANGES: dict[str, tuple[int, int]] = {
+    "soprano": (60, 81),  # C4-A5
+    "alto": (53, 74),  # F3-D5
+    "tenor": (48, 69),  # C3-A4
+    "bass": (40, 62),  # E2-D4
+    "middle": (55, 74),  # G3-D5
+}
 
 BASS_LOW = 36  # C2: the bass note lies in 36-47
 UPPER_LOW = 55  # G3: the upper tones lie in 55-66

@@ -255,6 +255,7 @@ class LyricGrammar:
         stress_bias: float = 0.5,
         repeat_penalty: float = 0.0,
         timeline: Timeline | None = None,
+        window: tuple[int, int] | None = None,
     ) -> None:
         if not slots:
             raise SymgenError("no syllables to sing")
@@ -275,7 +276,13 @@ class LyricGrammar:
         size = tok.vocab_size
         self._masks = {kind: np.isin(np.arange(size), ids) for kind, ids in tok.class_ids.items()}
         self._pos_ids = tok.class_ids["pos"][: self.bar]
-        self._pitch_values = np.arange(tok.pitch_range[0], tok.pitch_range[1] + 1)
+        low, high = tok.pitch_range
+        if window is not None:  # a voice's range, in relative pitches
+            low, high = max(low, window[0]), min(high, window[1])
+            if low > high:
+                raise SymgenError("the voice's range lies outside what the model can sing")
+        self._pitch_values = np.arange(low, high + 1)
+        self._pitch_ids = np.array([tok.id("pitch", int(v)) for v in self._pitch_values])
         self._weights = np.asarray(weights, dtype=np.float32)
         self.stress_bias = stress_bias
         self.repeat_penalty = repeat_penalty
@@ -300,7 +307,7 @@ class LyricGrammar:
                 if self.lo is None
                 else (np.maximum(self.hi, v) - np.minimum(self.lo, v) <= PITCH_SPAN)
             )
-            mask[self.tok.class_ids["pitch"][ok]] = True
+            mask[self._pitch_ids[ok]] = True
             return mask
         t = self.timeline  # phase "time": a bar advance or the onset
         first_ok = t.end // self.bar
