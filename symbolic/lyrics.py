@@ -61,12 +61,23 @@ DIGRAPHS = frozenset(
     | {"ue", "ui", "ew", "ow"}
 )
 VOWELS = frozenset("aeiouy")
+# Languages whose words symgen can cut into sung syllables: pyphen's dictionary of each. For
+# all but English, a syllable is a vowel group (accents folded: "Äuglein" Äug-lein, "Frère"
+# Frè-re, a French final e sung as songs sing it) and stress follows the language's rule.
+LANGUAGES = {"en": "en_US", "de": "de_DE", "fr": "fr_FR", "es": "es_ES", "it": "it_IT"}
+FOREIGN_FUNCTION_WORDS = {
+    "de": frozenset({"der", "die", "das", "den", "dem", "ein", "und", "zu", "im", "in", "an"}),
+    "fr": frozenset({"le", "la", "les", "un", "une", "de", "du", "des", "et", "a", "en"}),
+    "es": frozenset({"el", "la", "los", "las", "un", "una", "de", "y", "en", "a", "que"}),
+    "it": frozenset({"il", "la", "lo", "le", "gli", "un", "una", "di", "e", "a", "in", "che"}),
+}
+GERMAN_PREFIXES = ("be", "ge", "ver", "zer", "ent", "emp")
 
 _APOS = "'’"
 _WORD = r"(?:['’](?=[^\W_]))?[^\W_](?:[^\W_]|['’](?=[^\W_])|-(?=[^\W_]))*['’]?"
 _PUNCT = r"\.\.\.|…|--|[,;:.!?—–]"
 _TOKEN_RE = re.compile(rf"(?P<word>{_WORD})|(?P<punct>{_PUNCT})")
-_HYPHENATORS: dict[tuple[int, int], object] = {}
+_HYPHENATORS: dict[tuple[int, int, str], object] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +247,9 @@ def _fold_chars(text: str) -> list[str]:
         if ch == "’":
             out.append("'")
             continue
+        if ch in "ßẞ":
+            out.append("ss")
+            continue
         base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
         out.append(base.lower())
     return out
@@ -332,13 +346,13 @@ def guess_stress(word: str, count: int) -> list[int]:
 # ---------------------------------------------------------------- spelling into syllables
 
 
-def _hyphenator(left: int, right: int):
-    """A cached en_US pyphen hyphenator."""
-    key = (left, right)
+def _hyphenator(left: int, right: int, language: str = "en"):
+    """A cached pyphen hyphenator of the language (`LANGUAGES`)."""
+    key = (left, right, language)
     if key not in _HYPHENATORS:
         pyphen = require("pyphen", "pyphen", "syllables and stress (lyric2melody)")
 
-        _HYPHENATORS[key] = pyphen.Pyphen(lang="en_US", left=left, right=right)
+        _HYPHENATORS[key] = pyphen.Pyphen(lang=LANGUAGES[language], left=left, right=right)
     return _HYPHENATORS[key]
 
 
@@ -347,11 +361,12 @@ def _has_vowel(piece: str) -> bool:
     return any(c in VOWELS for c in piece) or "'n" in piece or "n'" in piece
 
 
-def _vowel_cuts(word: str, inside_digraphs: bool = False) -> list[int]:
-    """Cut points between vowel groups (a silent final ``e`` is no group) and inside vowel
-    groups that are not common digraphs (or inside any group, with ``inside_digraphs``)."""
+def _vowel_cuts(word: str, inside_digraphs: bool = False, silent_e: bool = True) -> list[int]:
+    """Cut points between vowel groups (a silent final ``e`` is no group, in English) and
+    inside vowel groups that are not common digraphs (or inside any, with ``inside_digraphs``)."""
     groups = vowel_groups(word)
-    if len(groups) > 1 and groups[-1] == (len(word) - 1, len(word)) and word.endswith("e"):
+    final_e = groups and groups[-1] == (len(word) - 1, len(word)) and word.endswith("e")
+    if silent_e and len(groups) > 1 and final_e:
         groups = groups[:-1]
     cuts = []
     for (_, end), (start, _) in zip(groups, groups[1:], strict=False):
@@ -363,7 +378,7 @@ def _vowel_cuts(word: str, inside_digraphs: bool = False) -> list[int]:
     return sorted(set(cuts))
 
 
-def split_into(written: str, n: int) -> list[str]:
+def split_into(written: str, n: int, language: str = "en") -> list[str]:
     """Cut a written word into ``n`` pieces following pyphen, adjusted as the module doc says."""
     if n <= 1:
         return [written]
@@ -373,7 +388,8 @@ def split_into(written: str, n: int) -> list[str]:
     to_written = {}
     pos = 0
     for i, c in enumerate(chars):
-        to_written.setdefault(pos, i)
+        for k in range(max(len(c), 1)):  # a cut inside "ss" of "ß" goes before the ß
+            to_written.setdefault(pos + k, i)
         pos += len(c)
     to_written.setdefault(pos, len(chars))
     n_letters = sum(1 for c in written if c.isalnum())
@@ -381,7 +397,7 @@ def split_into(written: str, n: int) -> list[str]:
         letters = [c for c in written if c.isalnum()]
         return letters + ["~"] * (n - len(letters))
 
-    cuts = set(_hyphenator(2, 3).positions(folded))
+    cuts = set(_hyphenator(2, 3, language).positions(folded))
 
     def pieces_of(cut_set: set[int]) -> list[str]:
         bounds = [0, *sorted(cut_set), len(folded)]
@@ -406,9 +422,9 @@ def split_into(written: str, n: int) -> list[str]:
 
     sources = (
         lambda: [i + 1 for i, c in enumerate(folded[:-1]) if c == "'" and i > 0],
-        lambda: _hyphenator(1, 1).positions(folded),
-        lambda: _vowel_cuts(folded),
-        lambda: _vowel_cuts(folded, inside_digraphs=True),
+        lambda: _hyphenator(1, 1, language).positions(folded),
+        lambda: _vowel_cuts(folded, silent_e=language == "en"),
+        lambda: _vowel_cuts(folded, inside_digraphs=True, silent_e=language == "en"),
     )
     while len(cuts) + 1 < n:
         bounds = [0, *sorted(cuts), len(folded)]
@@ -439,9 +455,43 @@ def split_into(written: str, n: int) -> list[str]:
 
 
 @lru_cache(maxsize=65536)
-def analyse_word(written: str) -> tuple[tuple[str, ...], tuple[int, ...], bool]:
-    """(syllable texts, stresses, found in CMU) for one written word."""
+def foreign_stresses(letters: str, written: str, language: str) -> list[int]:
+    """Stress of a German, French, Spanish or Italian word by its language's rule: German the
+    first syllable after an unstressed prefix; French the last sung vowel (not a final e);
+    Spanish the written accent, else the penult after a vowel, n or s, else the last; Italian
+    a written final accent, else the penult."""
+    count = max(len(vowel_groups(letters)), 1)
+    stress = [0] * count
+    if count == 1:
+        return [0 if letters in FOREIGN_FUNCTION_WORDS[language] else 1]
+    if language == "de":
+        # in two syllables only ver-, zer-, ent-, emp- ("beide", "gehen" have no prefix)
+        prefixes = GERMAN_PREFIXES if count > 2 else GERMAN_PREFIXES[2:]
+        at = 1 if letters.startswith(prefixes) else 0
+    elif language == "fr":
+        at = count - 2 if letters.endswith(("e", "es", "ent")) else count - 1
+    elif language == "es":
+        accented = [i for i, c in enumerate(written.lower()) if c in "áéíóú"]
+        if accented:
+            groups = vowel_groups(letters)
+            at = next((k for k, (a, b) in enumerate(groups) if a <= accented[0] < b), count - 2)
+        else:
+            at = count - 2 if letters[-1] in "aeiouns" else count - 1
+    else:
+        at = count - 1 if written[-1:].lower() in "àèéìòù" else count - 2
+    stress[max(at, 0)] = 1
+    return stress
+
+
+def analyse_word(
+    written: str, language: str = "en"
+) -> tuple[tuple[str, ...], tuple[int, ...], bool]:
+    """(syllable texts, stresses, found in CMU) for one written word of the language."""
     folded = fold(written)
+    if language != "en":
+        letters = re.sub(r"[^a-z]", "", folded)
+        stresses = foreign_stresses(letters, written, language) if letters else [1]
+        return tuple(split_into(written, len(stresses), language)), tuple(stresses), False
     stresses = _lookup(folded)
     known = stresses is not None
     if stresses is None:
@@ -478,8 +528,10 @@ def _written_words(token: str) -> list[str]:
     return [w for w in words if any(c.isalnum() for c in w)]
 
 
-def parse_lyrics(text: str) -> Lyrics:
+def parse_lyrics(text: str, language: str = "en") -> Lyrics:
     """Parse lyrics into lines, words and syllables with stress (rules in the module doc)."""
+    if language not in LANGUAGES:
+        raise SymgenError(f"language {language!r}: choose one of {', '.join(LANGUAGES)}")
     lines: list[Line] = []
     stanza = 0
     word_index = 0
@@ -495,7 +547,7 @@ def parse_lyrics(text: str) -> Lyrics:
                 continue
             token = m.group("word")
             for written in _written_words(token):
-                pieces, stresses, known = analyse_word(written)
+                pieces, stresses, known = analyse_word(written, language)
                 word = Word(written, token, token_index, word_index, len(lines), known)
                 analysed[word_index] = (pieces, stresses)  # syllables built once ends are known
                 words.append(word)

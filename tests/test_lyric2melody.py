@@ -241,3 +241,19 @@ def test_the_melody_stays_in_the_singers_range(tmp_path: Path, voice: str, key: 
     assert lo <= pitches.min() and pitches.max() <= hi, (voice, key, result["range"])
     assert pitches.max() - pitches.min() <= PITCH_SPAN
     assert result["voice"] == voice
+
+
+@pytest.mark.parametrize(
+    "language, text",
+    [("de", "Müde bin ich, geh zur Ruh, schließe beide Äuglein zu"),
+     ("fr", "Frère Jacques, dormez-vous? Sonnez les matines, ding dang dong")],
+)  # fmt: skip
+def test_other_languages_sing_every_word(tmp_path: Path, language: str, text: str) -> None:
+    from symbolic.tasks.lyric2melody import LyricRequest, lyric2melody
+
+    out = tmp_path / "l.mid"
+    lyric2melody(LyricRequest(text, language=language, out=out))
+    voice = _midi(out).tracks[0]
+    sung = "".join(t[:-1] if t.endswith("-") else t + " " for t in (x.text for x in voice.lyrics))
+    assert sung.split() == re.sub(r"[,?.]", "", text).replace("-", " ").split()
+    assert len(voice.lyrics) == voice.note_num()

@@ -129,3 +129,38 @@ def test_long_input_is_fast():
     lyr = parse_lyrics(text)
     assert time.perf_counter() - t < 0.5
     assert len(lyr) > 1000
+
+
+@pytest.mark.parametrize(
+    "language, text, sung",
+    [
+        ("fr", "Frère Jacques, dormez-vous? Sonnez les matines",
+         "Frè-re Jac-ques dor-mez vous Son-nez les ma-ti-nes"),
+        ("de", "Müde bin ich, geh zur Ruh, schließe beide Äuglein zu",
+         "Mü-de bin ich geh zur Ruh schlie-ße bei-de Äug-lein zu"),
+        ("es", "Cumpleaños feliz, señorita", "Cum-plea-ños fe-liz se-ño-ri-ta"),
+        ("it", "Nel blu dipinto di blu, felice", "Nel blu di-pin-to di blu fe-li-ce"),
+    ],
+)  # fmt: skip
+def test_other_languages_keep_every_word_and_syllable(language, text, sung) -> None:
+    lyrics = parse_lyrics(text, language)
+    got = " ".join(s.text + ("" if s.is_word_end else "-") for s in lyrics.syllables).replace(
+        "- ", "-"
+    )
+    assert got == sung
+
+
+@pytest.mark.parametrize(
+    "language, word, stressed",
+    [("de", "Äuglein", 0), ("de", "Verstand", 1), ("fr", "matines", 1), ("fr", "dormez", 1),
+     ("es", "canción", 1), ("es", "señorita", 2), ("es", "feliz", 1), ("it", "città", 1),
+     ("it", "felice", 1)],
+)  # fmt: skip
+def test_stress_follows_the_languages_rule(language, word, stressed) -> None:
+    stresses = [s.stress for s in parse_lyrics(word, language).syllables]
+    assert stresses.index(1) == stressed and stresses.count(1) == 1
+
+
+def test_an_unknown_language_is_a_plain_error() -> None:
+    with pytest.raises(SymgenError, match="choose one of en, de, fr, es, it"):
+        parse_lyrics("hola", "xx")

@@ -233,7 +233,7 @@ def lyric2melody(request: LyricRequest) -> dict:
     if not TEMPO_RANGE[0] <= tempo <= TEMPO_RANGE[1]:
         low, high = TEMPO_RANGE
         raise SymgenError(f"--tempo {tempo:g}: give beats per minute from {low:g} to {high:g}")
-    parsed = parse_lyrics(read_lyrics(lyrics, lyrics_file))
+    parsed = parse_lyrics(read_lyrics(lyrics, lyrics_file), r.language)
     if len(parsed) > MAX_SYLLABLES:
         raise SymgenError(f"the lyrics have {len(parsed)} syllables; keep them to {MAX_SYLLABLES}")
     from symbolic.models.checkpoint import load_model

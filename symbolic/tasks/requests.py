@@ -190,6 +190,13 @@ class LyricRequest(_Request):
     tempo: float = field(default=96, metadata=meta("beats per minute", metavar="BPM"))
     meter: str = field(default="4/4", metadata=meta("e.g. 3/4, 6/8"))
     chords: bool = field(default=False, metadata=meta("add a chord track (and ABC chords)"))
+    language: str = field(
+        default="en",
+        metadata=meta(
+            "the lyrics' language: how words are cut into sung syllables and stressed",
+            choices=("en", "de", "fr", "es", "it"),
+        ),
+    )
     voice: str = field(
         default="middle",
         metadata=meta(
