@@ -115,16 +115,15 @@ def cmd_generate(args: argparse.Namespace) -> None:
     from symbolic.tasks.generate import generate
 
     result = generate(_request(args))
-    _print_notes(args, result["notes"])
+    _print_notes(result["notes"])
     _emit(args, result, "\n".join(result["outputs"] + result["png"]))
 
 
-def _print_notes(args: argparse.Namespace, notes: list[str]) -> None:
-    """What the user should know about a result, on stderr, once it is written (with --json
-    they are in the JSON's `notes`)."""
-    if not getattr(args, "json", False):
-        for note in notes:
-            print(f"note: {note}", file=sys.stderr)
+def _print_notes(notes: list[str]) -> None:
+    """What the user should know about a result, on stderr once it is written (and in the
+    JSON's `notes` with --json)."""
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
 
 
 def cmd_plot(args: argparse.Namespace) -> None:
@@ -161,7 +160,7 @@ def cmd_text2midi(args: argparse.Namespace) -> None:
     from symbolic.tasks.text2midi import text2midi
 
     result = text2midi(_request(args))
-    _print_notes(args, result["notes"])
+    _print_notes(result["notes"])
     _emit(args, result, "\n".join(result["outputs"] + result["wav"] + result["png"]))
 
 
@@ -176,7 +175,7 @@ def cmd_infill(args: argparse.Namespace) -> None:
     from symbolic.tasks.infill import infill
 
     result = infill(_request(args))
-    _print_notes(args, result["notes"])
+    _print_notes(result["notes"])
     _emit(args, result, "\n".join(result["outputs"] + result["png"]))
 
 
