@@ -82,13 +82,15 @@ def measure(score, lines: np.ndarray) -> list[float]:
     ]
 
 
-def continue_piece(model: str, piece, folder: Path, seed: int) -> object:
-    """The piece's first OPENING bars continued by NEW bars with `model` (symgen generate)."""
+def continue_piece(model: str, piece, folder: Path, seed: int, raw: bool = False) -> object:
+    """The piece's first OPENING bars continued by NEW bars with `model` (symgen generate;
+    `raw`: without the grammar's per-role limits)."""
     lines = bar_lines(piece.score)
     opening = piece.score.clip(0, int(lines[OPENING]), clip_end=True)
     src = save_midi(opening, folder / f"{piece.id.replace('/', '_')}.mid")
-    out = folder / f"{src.stem}-continued.mid"
+    out = folder / f"{src.stem}-continued{'-raw' if raw else ''}.mid"
     args = ["generate", "--model", model, "--continue", str(src), "--bars", str(NEW)]
+    args += ["--raw"] if raw else []
     with contextlib.redirect_stdout(io.StringIO()):
         code = symgen([*args, "--seed", str(seed), "--style", piece.style, "-o", str(out)])
     if code != 0:
@@ -106,20 +108,24 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for source in ("band", "groove"):
             chosen = pieces(source, args.pieces)
-            real, made = [], []
+            real, made, raw = [], [], []
             for i, piece in enumerate(chosen):
                 real.append(measure(piece.score, bar_lines(piece.score)))
-                out = continue_piece(args.model, piece, Path(tmp), seed=i)
-                if out is not None:
-                    made.append(measure(out, bar_lines(out)))
+                for kept, free in ((made, False), (raw, True)):
+                    out = continue_piece(args.model, piece, Path(tmp), seed=i, raw=free)
+                    if out is not None:
+                        kept.append(measure(out, bar_lines(out)))
             for name, values in ((f"{source}, real bars 9-16", real),
-                                 (f"{source}, {args.model}", made)):  # fmt: skip
+                                 (f"{source}, {args.model}", made),
+                                 (f"{source}, {args.model} raw (--raw)", raw)):  # fmt: skip
                 med = np.nanmedian(np.array(values, float), axis=0) if values else []
                 rows.append([name, str(len(values)), *(f"{v:.2f}" for v in med)])
                 print(" | ".join(rows[-1]), flush=True)
     notes = (
         f"{OPENING}-bar openings continued by {NEW} bars (`symgen generate --continue`, seed = "
-        "piece index, the piece's style when the model knows it); medians over pieces. Targets: "
+        "piece index, the piece's style when the model knows it); medians over pieces. The raw "
+        "rows sample without the grammar's per-role limits (drums at most 4 hits and a bass one "
+        "note per onset; `symbolic.tokenize.remi.ROLE_LIMITS`). Targets: "
         "kit >= 0.85, kick+snare >= 0.25, groove >= 0.6, 6-32 hits/bar, bass pitch 28-55, "
         "one-note >= 0.85, velocity std >= 6."
     )

@@ -1,9 +1,11 @@
-"""lyric2melody on held-out lyrics_melody songs: the model, a rule-only baseline, real melodies.
+"""lyric2melody on held-out songs: the model, a rule-only baseline, real melodies.
 
-Validation songs are those whose id hashes into the 5% validation share (`symbolic.data.split`),
-never trained on. Each song's syllables (stress, place in word and line, from the data) are set
-by the model (4/4, the song's estimated mode) and by the rules below, and compared with the real
-melody of the same lyrics (line-aligned in 4/4, as in training):
+Two sets, each split by a hash of the song id (`symbolic.data.lyric_shards.lyric_split`):
+OpenEWLD lead sheets (real bars and meters) and lyrics_melody songs (line-aligned in 4/4, as
+in training). Validation songs are only reported; dev songs are where the temperature is
+chosen (`--split dev --temperatures 0.9,1.0,1.1`); neither is trained on. Each song's syllables
+(stress, place in word and line) are set by the model (the song's meter and mode) and by the
+rules below, and compared with the real melody of the same lyrics:
 
 - alignment: the MIDI written with the song's syllables as lyric events, read back: one event
   per note, in order, each on a note onset (share of songs where all hold);
@@ -12,8 +14,11 @@ melody of the same lyrics (line-aligned in 4/4, as in training):
   warping distance of the mean-centred pitch sequences, per aligned note (semitones);
 - stressed syllables on a beat (metrical weight ≥ 2) and on an accent (≥ 3), notes in the key
   (diatonic; harmonic minor's leading tone counts), songs whose range is ≤ 18 semitones;
-- "real vs another real song" pairs each song with another validation song (the next ones in
-  file order, outside the judged set): the reference for PD/DD a generated melody should beat.
+- line ends on a beat or held: line-final syllables on a beat (weight ≥ 2) or a beat long;
+- bars: the share of songs whose melody spans 0.67–1.5× the bars of the real one;
+- median in voice: songs whose median pitch lies inside the default (middle) voice's range;
+- "real vs another real song" pairs each song with another one of the same split (the next
+  ones in file order, outside the judged set): the reference a generated melody should reach.
 
 Rule-only baseline (skeleton and template rules alone): every line starts on a downbeat;
 stressed syllables go to the next beat, others to the next 8th; a line's last syllable lasts to
@@ -23,8 +28,9 @@ the tonic, every other line on the fifth (half cadence).
 
 Speed: `symgen lyric2melody` on an 8-line verse (our own text) in a cold process.
 
-    python benchmarks/bench_lyric2melody.py [--songs 60] [--max-syllables 128] [--record]
+    python benchmarks/bench_lyric2melody.py [--songs 100] [--max-syllables 128] [--record]
     (--ablation adds the model sampled without the stress and repetition priors)
+    python benchmarks/bench_lyric2melody.py --split dev --temperatures 0.9,1.0,1.1,1.2
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -45,8 +52,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _results import report  # noqa: E402
 
+from symbolic.data.lyric_shards import lyric_split  # noqa: E402
+from symbolic.data.lyric_sheets import sheet_song  # noqa: E402
 from symbolic.data.lyric_songs import iter_songs, song_to_melody, syllable_stresses  # noqa: E402
-from symbolic.data.split import split_of  # noqa: E402
 from symbolic.melody import scale_degree  # noqa: E402
 from symbolic.theory.keys import best_key, pitch_class_histogram  # noqa: E402
 from symbolic.theory.meter import Meter  # noqa: E402
@@ -65,44 +73,70 @@ MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
 MINOR_SCALE = (0, 2, 3, 5, 7, 8, 10, 11)
 
 
-def val_songs(count: int, max_syllables: int, min_syllables: int = 16) -> list[dict]:
-    """The first `count` validation songs, cut to whole lines within `max_syllables`."""
+def _cut(
+    song: dict, is_line_end: np.ndarray, max_syllables: int, min_syllables: int
+) -> dict | None:
+    """`song` cut to its whole lines within `max_syllables`; None when under `min_syllables`."""
+    ends = np.flatnonzero(is_line_end) + 1
+    fit = ends[ends <= max_syllables]
+    n = int(fit[-1]) if len(fit) else 0
+    if n < min_syllables:
+        return None
+    on16, dur16, pitch = song["real"]
+    bar = song["meter"].bar_16ths
+    song["real"] = (on16[:n] - (on16[0] // bar) * bar, dur16[:n], pitch[:n])
+    song["slots"], song["texts"] = song["slots"][:n], song["texts"][:n]
+    return song
+
+
+def lmd_songs(split: str, count: int, max_syllables: int, min_syllables: int = 16) -> list[dict]:
+    """The first `count` lyrics_melody songs of `split`, cut to whole lines."""
     out = []
     for song in iter_songs():
-        if split_of(f"lyrics_melody/{song['id']}") != "val":
+        if lyric_split(f"lyrics_melody/{song['id']}") != split:
             continue
         try:
             melody, info = song_to_melody(song, align="line", meter=METER)
         except Exception:  # a record without notes
             continue
-        ends = np.flatnonzero(info.is_line_end) + 1
-        fit = ends[ends <= max_syllables]
-        n = int(fit[-1]) if len(fit) else 0
-        if n < min_syllables:
-            continue
-        on16, dur16 = melody.grid()
-        on16 = on16[:n] - (on16[0] // METER.bar_16ths) * METER.bar_16ths
         tonic, mode, _ = best_key(pitch_class_histogram(melody.pitch, melody.duration))
-        stress = syllable_stresses(song)[:n]
         texts = [  # in memory only, for the alignment check
             syl + ("" if k == len(w["syllables"]) - 1 else "-")
             for line in song["lines"]
             for w in line
             if w.get("notes")
             for k, syl in enumerate(w["syllables"])
-        ][:n]
+        ]
         slots = syllable_slots(
-            stress, info.index_in_word[:n], info.word_len[:n], info.line_index[:n]
+            syllable_stresses(song), info.index_in_word, info.word_len, info.line_index
         )
-        out.append(
-            {
-                "slots": slots,
-                "texts": texts,
-                "tonic": tonic,
-                "mode": mode,
-                "real": (on16, dur16[:n], melody.pitch[:n]),
-            }
-        )
+        record = {"slots": slots, "texts": texts, "tonic": tonic, "mode": mode, "meter": METER}
+        record["real"] = (*melody.grid(), melody.pitch)
+        if _cut(record, info.is_line_end, max_syllables, min_syllables):
+            out.append(record)
+        if len(out) == count:
+            break
+    return out
+
+
+def sheet_songs(split: str, count: int, max_syllables: int, min_syllables: int = 16) -> list[dict]:
+    """The first `count` sung OpenEWLD lead sheets of `split`, cut to whole lines."""
+    from symbolic.data.sources import iter_source
+    from symbolic.paths import data_root
+
+    out = []
+    for piece in iter_source("openewld", data_root()):
+        if lyric_split(piece.id) != split or (song := sheet_song(piece)) is None:
+            continue
+        info = song.info
+        texts = [t.strip("-") for t in song.texts]
+        texts = [t + ("" if info.index_in_word[i] == info.word_len[i] - 1 else "-")
+                 for i, t in enumerate(texts)]  # fmt: skip
+        slots = syllable_slots(song.stress, info.index_in_word, info.word_len, info.line_index)
+        record = {"slots": slots, "texts": texts, "tonic": song.tonic, "mode": song.mode}
+        record |= {"meter": song.meter, "real": (*song.melody.grid(), song.melody.pitch)}
+        if _cut(record, info.is_line_end, max_syllables, min_syllables):
+            out.append(record)
         if len(out) == count:
             break
     return out
@@ -196,14 +230,20 @@ def judge(
     ones, and judged (stress, key, alignment) against the lyrics they were made for (`own`)."""
     from symbolic.score import save_midi
     from symbolic.tasks.lyric2melody import melody_score
+    from symbolic.theory.voicing import VOICE_RANGES
 
     pd, dd, md, beat, accent, key, ranged, ok = [], [], [], [], [], [], [], []
+    bars_ok, in_voice, ends_held = [], [], []
     pooled = {"pitch": [np.zeros(49), np.zeros(49)], "dur": [np.zeros(34), np.zeros(34)]}
-    weights = METER.weights()
+    low, high = VOICE_RANGES["middle"]
     for i, (song, made_for, (on, dur, pitch)) in enumerate(
         zip(songs, own or songs, melodies, strict=True)
     ):
-        _, real_dur, real_pitch = song["real"]
+        real_on, real_dur, real_pitch = song["real"]
+        meter = made_for["meter"]
+        ratio = bar_span(on, dur, meter) / bar_span(*made_for["real"][:2], meter)
+        bars_ok.append(0.67 <= ratio <= 1.5)
+        in_voice.append(low <= np.median(pitch) <= high)
         pd.append(overlap(pitch_hist(pitch), pitch_hist(real_pitch)))
         dd.append(overlap(dur_hist(dur), dur_hist(real_dur)))
         md.append(dtw(pitch.astype(float), real_pitch.astype(float)))
@@ -214,7 +254,9 @@ def judge(
             pooled[k][0] += ours / ours.sum()
             pooled[k][1] += theirs / theirs.sum()
         stressed = np.array([s.stress == 1 for s in made_for["slots"]])
-        w = weights[np.asarray(on) % METER.bar_16ths]
+        w = meter.weights()[np.asarray(on) % meter.bar_16ths]
+        last = np.array([s.line_end for s in made_for["slots"]])
+        ends_held += ((w[last] >= 2) | (np.asarray(dur)[last] >= meter.beat_16ths)).tolist()
         beat += (w[stressed] >= 2).tolist()
         accent += (w[stressed] >= 3).tolist()
         key += [
@@ -222,7 +264,7 @@ def judge(
         ]
         ranged.append(int(pitch.max() - pitch.min()) <= 18)
         if folder is not None:
-            score = melody_score(on, dur, pitch, song["texts"], 0, "major", METER, 100)
+            score = melody_score(on, dur, pitch, song["texts"], 0, "major", meter, 100)
             path = save_midi(score, folder / f"{i}.mid")
             ok.append(aligned(path, song["texts"]))
     return {
@@ -236,7 +278,16 @@ def judge(
         "stressed on accent": f"{np.mean(accent):.1%}",
         "in key": f"{np.mean(key):.1%}",
         "range ≤ 18": f"{np.mean(ranged):.0%}",
+        "line ends on a beat or held": f"{np.mean(ends_held):.0%}",
+        "bars 0.67–1.5×": f"{np.mean(bars_ok):.0%}",
+        "median in voice": f"{np.mean(in_voice):.0%}",
     }
+
+
+def bar_span(on16: np.ndarray, dur16: np.ndarray, meter: Meter) -> int:
+    """Bars from the first note's bar to the last note's end."""
+    bar = meter.bar_16ths
+    return int(-(-(on16[-1] + dur16[-1]) // bar) - on16[0] // bar)
 
 
 def cold_run(folder: Path, model: str) -> tuple[float, float, float]:
@@ -259,11 +310,12 @@ def cold_run(folder: Path, model: str) -> tuple[float, float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--songs", type=int, default=60)
+    parser.add_argument("--songs", type=int, default=100, help="per set")
     parser.add_argument("--max-syllables", type=int, default=128)
     parser.add_argument("--model", default="lyric2melody")
+    parser.add_argument("--split", choices=["val", "dev"], default="val")
     parser.add_argument("--runs", type=int, default=3, help="cold runs for the speed figure")
-    parser.add_argument("--temperature", type=float, help="default: the task's")
+    parser.add_argument("--temperatures", help="comma list to compare (e.g. on dev)")
     parser.add_argument("--ablation", action="store_true", help="also the model without priors")
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
@@ -277,13 +329,14 @@ def main() -> None:
         tonic_pitch,
     )
 
-    temperature = TEMPERATURE if args.temperature is None else args.temperature
-
-    songs = val_songs(2 * args.songs, args.max_syllables)
-    songs, others = songs[: args.songs], songs[args.songs :]
+    temperatures = [float(t) for t in (args.temperatures or str(TEMPERATURE)).split(",")]
     lm = load_model(args.model)
+    sets = {
+        "OpenEWLD lead sheets": sheet_songs(args.split, 2 * args.songs, args.max_syllables),
+        "lyrics_melody songs": lmd_songs(args.split, 2 * args.songs, args.max_syllables),
+    }
 
-    def sing(stress_bias: float, repeat_penalty: float) -> tuple[list[tuple], float]:
+    def sing(songs: list[dict], temperature: float, priors: bool = True) -> tuple[list, float]:
         started = time.perf_counter()
         out = []
         for i, song in enumerate(songs):
@@ -291,46 +344,62 @@ def main() -> None:
                 lm,
                 song["slots"],
                 song["mode"],
-                METER,
+                song["meter"],
                 i,
-                stress_bias=stress_bias,
-                repeat_penalty=repeat_penalty,
+                stress_bias=STRESS_BIAS if priors else 0.0,
+                repeat_penalty=REPEAT_PENALTY if priors else 0.0,
                 temperature=temperature,
             )
             ref = tonic_pitch(song["tonic"])
             out.append((np.array(tl.onset), np.array(tl.duration), ref + np.array(tl.pitch)))
         return out, time.perf_counter() - started
 
-    generated, sample_s = sing(STRESS_BIAS, REPEAT_PENALTY)
-    rules = [rule_melody(s["slots"], s["tonic"], s["mode"], METER) for s in songs]
-    real = [s["real"] for s in songs]
     with tempfile.TemporaryDirectory() as tmp:
-        name = f"model (priors: stress {STRESS_BIAS:g}, repeat {REPEAT_PENALTY:g})"
-        rows = {name: judge(songs, generated, Path(tmp))}
-        if args.ablation:
-            rows["model without priors"] = judge(songs, sing(0.0, 0.0)[0], Path(tmp))
-        rows |= {
-            "rule-only baseline": judge(songs, rules, Path(tmp)),
-            "real melody": judge(songs, real, None),
-            "real vs another real song": judge(songs, [o["real"] for o in others], None, others),
-        }
-        cold = [cold_run(Path(tmp), args.model) for _ in range(args.runs)]
-    columns = list(next(iter(rows.values())))
-    table = [["system", *columns]] + [[name, *r.values()] for name, r in rows.items()]
-    syllables = sum(len(s["slots"]) for s in songs)
-    notes = (
-        f"{len(songs)} validation songs (whole lines, at most {args.max_syllables} syllables each, "
-        f"{syllables} syllables), model `{args.model}`, 4/4, temperature {temperature:g}, "
-        "top-p 0.95, seed = "
-        "song index. "
-        f"Sampling: {sample_s:.1f} s in all ({1000 * sample_s / syllables:.1f} ms per syllable). "
-        f"Cold process, {VERSE.count(chr(10)) + 1} lines of our own verse: median "
-        f"{statistics.median(c[0] for c in cold):.2f} s wall over {args.runs} runs, of which "
-        f"sampling {statistics.median(c[1] for c in cold):.2f} s; `python -c 'import torch'` "
-        f"alone: {statistics.median(c[2] for c in cold):.2f} s (machine load at the time: "
-        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)."
-    )
-    report("lyric2melody: held-out lyrics_melody songs", table, notes, args.record)
+        for title, pool in sets.items():
+            half = min(args.songs, len(pool) // 2)
+            songs, others = pool[:half], pool[half : 2 * half]
+            rows, seconds = {}, 0.0
+            for t in temperatures:
+                made, spent = sing(songs, t)
+                seconds += spent
+                name = f"model, temperature {t:g}"
+                rows[name] = judge(songs, made, Path(tmp))
+            if args.ablation:
+                rows["model without priors"] = judge(
+                    songs, sing(songs, temperatures[0], False)[0], Path(tmp)
+                )
+            rules = [rule_melody(s["slots"], s["tonic"], s["mode"], s["meter"]) for s in songs]
+            rows |= {
+                "rule-only baseline": judge(songs, rules, Path(tmp)),
+                "real melody": judge(songs, [s["real"] for s in songs], None),
+                "real vs another real song": judge(
+                    songs, [o["real"] for o in others], None, others
+                ),
+            }
+            meters = ", ".join(
+                f"{m} {n}" for m, n in Counter(str(s["meter"]) for s in songs).most_common()
+            )
+            syllables = sum(len(s["slots"]) for s in songs)
+            notes = (
+                f"{len(songs)} {args.split} songs (whole lines, at most {args.max_syllables} "
+                f"syllables each, {syllables} syllables; meters: {meters}), model "
+                f"`{args.model}`, top-p 0.95, priors: stress {STRESS_BIAS:g}, repeat "
+                f"{REPEAT_PENALTY:g}, seed = song index, middle voice. Sampling: "
+                f"{seconds:.1f} s in all ({1000 * seconds / syllables / len(temperatures):.1f} ms "
+                "per syllable)."
+            )
+            if title.startswith("lyrics") and args.split == "val":
+                cold = [cold_run(Path(tmp), args.model) for _ in range(args.runs)]
+                notes += (
+                    f" Cold process, {VERSE.count(chr(10)) + 1} lines of our own verse: median "
+                    f"{statistics.median(c[0] for c in cold):.2f} s wall over {args.runs} runs, "
+                    f"of which sampling {statistics.median(c[1] for c in cold):.2f} s; `python -c "
+                    f"'import torch'` alone: {statistics.median(c[2] for c in cold):.2f} s "
+                    f"(machine load: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)."
+                )
+            columns = list(next(iter(rows.values())))
+            table = [["system", *columns]] + [[name, *r.values()] for name, r in rows.items()]
+            report(f"lyric2melody: {args.split} {title}", table, notes, args.record)
 
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ def main() -> None:
     )
     print(
         f"MIDI:  {song['outputs']['midi']}  (lyric2melody: {song['syllables']} syllables, "
-        f"one note each, {song['key']}, {song['meter']}, with chords)"
+        f"one note each, {song['bars']} bars of {song['meter']} in {song['key']}, with chords)"
     )
     print(f"ABC:   {song['outputs']['abc']}")
 

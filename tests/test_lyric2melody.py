@@ -33,7 +33,7 @@ def test_encode_decode_round_trip(tok) -> None:
     pitch = np.array([0, 2, 4, 5, 7, 4, 0])
     chords = [(0, False), (7, False)]
     body = tok.encode(LyricSong(slots, onset, dur, pitch, pitch > 3, chords))
-    assert tok.prefix("major") == [tok.bos_id, tok.id("mode", "major")]
+    assert tok.prefix("major") == [tok.bos_id, tok.id("mode", "major"), tok.id("meter", "4/4")]
     timeline = tok.decode(body)
     assert timeline.onset == onset.tolist()
     assert timeline.duration == dur.tolist()
@@ -111,11 +111,17 @@ def test_priors_favour_strong_positions_and_moving_pitch(tok) -> None:
     assert grammar.bias()[tok.id("pitch", 5)] == pytest.approx(-0.7)
 
 
-def test_model_bars_and_sung_lines() -> None:
-    from symbolic.tasks.lyric2melody import model_bar, sung_lines
+def test_meter_tokens(tok) -> None:
+    """Each meter gets its own header token; one the vocabulary lacks gets the nearest."""
+    named = {m: tok.meter_token(Meter.parse(m)) for m in ("3/4", "6/8", "2/2", "7/8", "4/8", "9/4")}
+    assert named == {"3/4": "3/4", "6/8": "6/8", "2/2": "2/2", "7/8": "4/4", "4/8": "2/4",
+                     "9/4": "4/4"}  # fmt: skip
+    assert tok.prefix("minor", "3/4")[-1] == tok.id("meter", "3/4")
 
-    bars = {m: model_bar(Meter.parse(m)) for m in ("4/4", "2/4", "3/4", "6/8", "12/8", "3/8")}
-    assert bars == {"4/4": 16, "2/4": 16, "3/4": 12, "6/8": 12, "12/8": 12, "3/8": 12}
+
+def test_sung_lines() -> None:
+    from symbolic.tasks.lyric2melody import sung_lines
+
     long_line = "Walking by the water with my pockets full of stones, counting every little wave"
     lines = sung_lines(parse_lyrics(f"Hello\n{long_line}\nGoodbye"))
     assert lines[0] == 0 and lines[-1] == max(lines) >= 3  # the long line became 2+ lines
@@ -226,6 +232,20 @@ def test_bad_input_exits_1_with_one_line(args: list[str], message: str, capsys) 
     assert main(["lyric2melody", *args]) == 1
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("meter, low, high", [("3/4", 8, 36), ("2/2", 5, 24), ("6/8", 6, 30)])
+def test_phrases_fill_their_bars(tmp_path: Path, meter: str, low: int, high: int) -> None:
+    """The 4-line verse (10 syllables a line) takes bars as lead sheets in that meter do: a
+    line of 8 syllables spans a median 3.7 bars in 3/4, 2.4 in 2/2, 3.3 in 6/8 (10th-90th
+    percentile about 1-7); a model stretched onto 4/4 sang one syllable every 2-3 bars."""
+    from symbolic.tasks.lyric2melody import LyricRequest, lyric2melody
+
+    bars = [
+        lyric2melody(LyricRequest(VERSE, meter=meter, out=tmp_path / f"{s}.mid", seed=s))["bars"]
+        for s in range(3)
+    ]
+    assert all(low <= b <= high for b in bars), bars
 
 
 @pytest.mark.parametrize("voice", ["soprano", "alto", "tenor", "bass", "middle"])

@@ -143,3 +143,36 @@ def test_required_programs_play_in_every_bar(hf_model, tok):
         assert len(bars) == 3
         for bar in bars:
             assert all(f"Program_{p} " in bar for p in programs)
+
+
+@pytest.mark.parametrize("role_limits", [True, False])
+def test_role_limits_bound_drum_hits_and_bass_notes_per_onset(tok, role_limits):
+    """Choices that keep adding notes at an onset: with the role limits a drum kit gets at most
+    4 hits and a bass 1 note per onset; without them, chords up to `MAX_CHORD`."""
+    from symbolic.tokenize.remi import MAX_CHORD, ROLE_LIMITS
+
+    g = tok.grammar(programs=[33, 128, 0], max_bars=4, role_limits=role_limits)
+    g.feed(tok.prefix(style="rock"))
+    rng = np.random.default_rng(0)
+    counts: dict[tuple[int, str], int] = {}
+    onset = 0
+    for _ in range(6000):
+        allowed = np.flatnonzero(g.allowed())
+        notes = [i for i in allowed if tok.types[i] == "Program"]
+        idx = int(rng.choice(notes if notes and rng.random() < 0.95 else allowed))
+        kind, token = tok.types[idx], tok.id_to_token[idx]
+        if kind in ("Position", "Bar"):
+            onset += 1
+        elif kind == "Program":
+            key = (onset, token)
+            counts[key] = counts.get(key, 0) + 1
+        g.advance(idx)
+        if g.finished:
+            break
+    most = {
+        p: max(n for (_, t), n in counts.items() if t == p) for p in ("Program_33", "Program_-1")
+    }
+    if role_limits:
+        assert most == {"Program_33": ROLE_LIMITS["Bass"], "Program_-1": ROLE_LIMITS["Drums"]}
+    else:
+        assert most["Program_33"] > 1 and max(most.values()) <= MAX_CHORD

@@ -196,3 +196,18 @@ def test_a_warm_start_carries_the_token_count_and_the_chain(tmp_path, shards):
     second = json.loads((tmp_path / "model-second" / "card.json").read_text())
     assert second["tokens_seen"] == first["tokens_seen"] + 3 * 2 * 64
     assert second["warm_start"] == [str(tmp_path / "model-first")]
+
+
+def test_a_warm_start_grows_an_appended_vocabulary():
+    """A model whose tokenizer appended tokens starts from the old one: the old rows are
+    copied, the new ones keep their fresh initialisation; other weights must fit exactly."""
+    import torch
+
+    from symbolic.train.module import _grown
+
+    old, fresh = torch.zeros(5, 3), torch.ones(7, 3)
+    grown = _grown(old, fresh)
+    assert grown.shape == (7, 3)
+    assert grown[:5].eq(0).all() and grown[5:].eq(1).all()
+    assert _grown(torch.zeros(5, 4), fresh).shape == (5, 4)  # a wider model: left to fail
+    assert _grown(torch.zeros(9, 3), fresh).shape == (9, 3)  # a shrunk vocabulary: likewise

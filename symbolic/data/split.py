@@ -24,9 +24,11 @@ def hash_fraction(piece_id: str) -> float:
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
-def split_of(piece_id: str, val_fraction: float = VAL_FRACTION) -> str:
-    """ "val" for about `val_fraction` of ids, "train" for the rest, always the same answer."""
-    return "val" if hash_fraction(piece_id) < val_fraction else "train"
+def split_of(piece_id: str, val_fraction: float = VAL_FRACTION, dev_fraction: float = 0.0) -> str:
+    """ "val" for about `val_fraction` of ids, "dev" for the next `dev_fraction` (settings are
+    tuned there, never on "val"), "train" for the rest; always the same answer."""
+    h = hash_fraction(piece_id)
+    return "val" if h < val_fraction else "dev" if h < val_fraction + dev_fraction else "train"
 
 
 def piece_split(piece: Piece) -> str:

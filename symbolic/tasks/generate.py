@@ -55,6 +55,8 @@ def generate(request: GenerateRequest) -> dict:
             notes.append(f"--bars does not apply to {model}, which writes whole ABC tunes; ignored")
         if style is not None:
             notes.append(f"--style does not apply to {model}; name the rhythm in the header: R:jig")
+        if r.raw:
+            notes.append(f"--raw does not apply to {model}, which has no per-role limits; ignored")
         result = _abc_tunes(
             lm, prompt or "", out or DEFAULT_OUT, num_samples, seed, temperature, top_p
         )
@@ -84,6 +86,7 @@ def generate(request: GenerateRequest) -> dict:
             style,
             learned,
             notes,
+            role_limits=not r.raw,
         )
     timings["total"] = time.perf_counter() - t0
     result.update(
@@ -226,6 +229,7 @@ def _continue_midi(
     style: str | None,
     learned: tuple[str, ...],
     notes: list[str],
+    role_limits: bool = True,
 ) -> dict:
     """`bars` new bars after the file, `k` takes, each written into the input file."""
     from symbolic.models.sampling import SampleConfig
@@ -269,6 +273,7 @@ def _continue_midi(
         "programs": programs,
         "meter": meter if f"TimeSig_{meter}" in tok.vocab else None,
         "tempo": qpm,
+        "role_limits": role_limits,
     }
     offset, bar_len = _bar_end_tick(score)
     edges = original.to_file(offset + bar_len * np.arange(bars + 1))

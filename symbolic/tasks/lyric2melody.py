@@ -6,9 +6,10 @@ in the word and line (`symbolic.lyrics`), these become the lyric tokens the gram
 chords, onset, pitch and duration, with the stress-to-beat and repetition priors added to its
 logits, and the score gets a "Voice" track (GM 53, Voice Oohs) whose lyric events sit on the
 note onsets (one syllable per note, so no melismas), the asked key, meter and tempo, and
-optionally a "Chords" track (GM 0) from the sampled chords. The model learned 4/4: other
-meters are sampled in bars of 12 to 16 16ths where they can be (`model_bar`). Long lyrics
-are sampled in windows of the training length, each starting with the previous line.
+optionally a "Chords" track (GM 0) from the sampled chords, one per bar. The header names the
+meter (the lead sheets it learned from have 4/4, 2/2, 3/4, 6/8 and 2/4), and onsets count in
+its bars. Long lyrics are sampled in windows of the training length, each starting with the
+previous line.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ CHORD_PROGRAM = 0  # GM Acoustic Grand Piano
 WINDOW = 256  # tokens per sampling window: the training length
 CONTEXT = 64  # tokens of earlier syllables a window starts with
 MAX_SYLLABLES = 2000
-TRAINED_BAR = 16  # the longest bar (16ths) in the training data: 4/4
 LONG_LINE = 16  # syllables: longer lyric lines are sung as several lines
 STRESS_BIAS = 0.5
 REPEAT_PENALTY = 0.7
@@ -94,16 +94,6 @@ def voice_window(tonic: int, voice: str) -> tuple[int, int]:
     return lo - base, hi - base
 
 
-def model_bar(meter: Meter) -> int:
-    """The bar (16ths) the model samples in, near the 12 to 16 it learned: short bars are
-    paired (2/4 as 4/4), long bars halved when the half is still 12 or more (12/8 and 6/4 as
-    two bars of 12); a chord is sampled for each of these bars."""
-    bar = meter.bar_16ths
-    while 2 * bar <= TRAINED_BAR:
-        bar *= 2
-    return bar // 2 if bar > TRAINED_BAR and bar % 2 == 0 and bar // 2 >= 12 else bar
-
-
 def _context(tok: LyricTokenizer, ids: list[int]) -> list[int]:
     """The latest whole syllables (from a line or syllable token) within `CONTEXT` tokens."""
     kinds = [tok.kinds[i][0] for i in ids]
@@ -126,13 +116,13 @@ def compose(
     window: tuple[int, int] | None = None,
 ):
     """Sample the melody tokens for `slots`, relative pitches inside `window` (a voice's);
-    returns the `Timeline` (notes, and the chords of each `model_bar`)."""
+    returns the `Timeline` (notes, and the chord of each bar)."""
     from symbolic.models.sampling import SampleConfig, sample
 
     tok: LyricTokenizer = lm.tokenizer
-    grid = model_bar(meter)
-    weights = np.resize(meter.weights(), grid)  # a paired bar keeps both downbeats
-    prefix = tok.prefix(mode)
+    grid = meter.bar_16ths
+    weights = meter.weights()
+    prefix = tok.prefix(mode, meter)
     ids: list[int] = []
     done, step = 0, 0
     while done < len(slots):
@@ -241,12 +231,15 @@ def lyric2melody(request: LyricRequest) -> dict:
     from symbolic.tasks.text2midi import default_name
 
     lm = load_model(model)
-    if model_bar(m) > lm.tokenizer.spec["max_position"]:
-        raise SymgenError(f"meter {m}: bars longer than 16 quarter notes are not supported")
+    if m.bar_16ths > lm.tokenizer.spec["max_position"]:
+        longest = lm.tokenizer.spec["max_position"] // 4
+        raise SymgenError(f"meter {m}: bars longer than {longest} quarter notes are not supported")
     t1 = time.perf_counter()
     window = voice_window(tonic, r.voice)
     timeline = compose(lm, lyric_slots(parsed), mode, m, seed, temperature, top_p, window=window)
     t2 = time.perf_counter()
+    bars = -(-(timeline.onset[-1] + timeline.duration[-1]) // timeline.bar)
+    timeline.chords += timeline.chords[-1:] * (bars - len(timeline.chords))  # a held last note
     texts = [s.text + ("" if s.is_word_end else "-") for s in parsed.syllables]
     pitches = tonic_pitch(tonic, r.voice) + np.asarray(timeline.pitch)
     score = melody_score(
@@ -281,6 +274,7 @@ def lyric2melody(request: LyricRequest) -> dict:
         "lines": len(parsed.lines),
         "syllables": len(parsed),
         "notes": len(timeline.pitch),
+        "bars": bars,
         "range": [int(pitches.min()), int(pitches.max())],
         "voice": r.voice,
         "chords": [name for _, name in labels],

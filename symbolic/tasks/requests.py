@@ -251,3 +251,9 @@ class GenerateRequest(_Request):
             unset="guessed from the file's instruments",
         ),
     )
+    raw: bool = field(
+        default=False,
+        metadata=meta(
+            "sample without the per-role limits (drums at most 4 hits, a bass 1 note per onset)"
+        ),
+    )

@@ -21,6 +21,7 @@ import yaml
 
 from symbolic.errors import SymgenError
 from symbolic.paths import spec_path
+from symbolic.theory.meter import Meter
 
 PITCH_SPAN = 18  # an octave and a half: the widest range a sampled melody may take
 EXTRA_BARS = 2  # bars of rest a note may leave before it, beyond the bar it could start in
@@ -98,6 +99,7 @@ class LyricTokenizer:
         lo, hi = spec["pitch_range"]
         kinds += [("pitch", p) for p in range(lo, hi + 1)]
         kinds += [("dur", d) for d in range(1, spec["max_duration"] + 1)]
+        kinds += [("meter", m) for m in spec["meters"]]
         self.kinds = kinds
         self.tokens = [self._name(k, v) for k, v in kinds]
         self.vocab = {t: i for i, t in enumerate(self.tokens)}
@@ -147,9 +149,28 @@ class LyricTokenizer:
         """The id of the token of `kind` with `value`."""
         return self.vocab[self._name(kind, value)]
 
-    def prefix(self, mode: str) -> list[int]:
-        """``<bos> Mode_…``: the header every sequence starts with."""
-        return [self.bos_id, self.id("mode", mode)]
+    def meter_token(self, meter: Meter) -> str:
+        """The vocabulary's meter for `meter`: itself, else one with the same bar length and
+        beat, else one with the same bar length, else 4/4."""
+        if str(meter) in self.spec["meters"]:
+            return str(meter)
+        known = [Meter.parse(m) for m in self.spec["meters"]]
+        for same in (
+            lambda m: (m.bar_16ths, m.beat_16ths) == (meter.bar_16ths, meter.beat_16ths),
+            lambda m: m.bar_16ths == meter.bar_16ths,
+        ):
+            found = next((m for m in known if same(m)), None)
+            if found is not None:
+                return str(found)
+        return "4/4"
+
+    def prefix(self, mode: str, meter: Meter | str = "4/4") -> list[int]:
+        """``<bos> Mode_… Meter_…``: the header every sequence starts with."""
+        return [
+            self.bos_id,
+            self.id("mode", mode),
+            self.id("meter", self.meter_token(Meter.parse(meter))),
+        ]
 
     def condition_ids(self, slot: SyllableSlot) -> list[int]:
         """The lyric tokens of one syllable: ``Line_n`` at a line start, then ``Syl_…``."""

@@ -81,9 +81,9 @@ class LMModule(L.LightningModule):
         from symbolic.models.checkpoint import resolve
 
         weights = load_file(str(resolve(folder) / "model.safetensors"))
-        missing, unexpected = self.model.load_state_dict(
-            {k: v.float() for k, v in weights.items()}, strict=False
-        )
+        own = self.model.state_dict()
+        weights = {k: _grown(v.float(), own[k]) if k in own else v for k, v in weights.items()}
+        missing, unexpected = self.model.load_state_dict(weights, strict=False)
         if unexpected or set(missing) - {"lm_head.weight"}:
             raise ValueError(f"{folder}: weights do not fit this model ({missing + unexpected})")
         self.model.tie_weights()
@@ -134,3 +134,11 @@ class LMModule(L.LightningModule):
         h = self.hparams
         steps = self.trainer.estimated_stepping_batches
         return adamw_cosine(self, h.lr, h.weight_decay, h.warmup_steps, steps)
+
+
+def _grown(old: torch.Tensor, new: torch.Tensor) -> torch.Tensor:
+    """`old` with the rows `new` has beyond it: a vocabulary that appended tokens (as every
+    spec must) warm-starts from the model before, its new tokens' rows freshly initialised."""
+    if old.shape == new.shape or old.shape[1:] != new.shape[1:] or len(old) > len(new):
+        return old
+    return torch.cat([old, new[len(old) :]])
