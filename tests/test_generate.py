@@ -190,11 +190,12 @@ def test_options_that_do_not_apply_are_reported(eight_bars, tmp_path, monkeypatc
     from symbolic.cli import main
 
     monkeypatch.setattr(generate, "_abc_tunes", lambda *a: {"outputs": [], "prompt": ""})
-    monkeypatch.setattr(generate, "_continue_midi", lambda *a: {"outputs": []})
-    abc = ["--model", "abc-folk", "--prompt", "K:D", "--bars", "4", "--style", "jazz"]
+    monkeypatch.setattr(generate, "_continue_midi", lambda *a, **k: {"outputs": []})
+    abc = ["--model", "abc-folk", "--prompt", "K:D", "--bars", "4", "--style", "jazz", "--raw"]
     assert main(["generate", *abc, "-o", str(tmp_path / "tunes")]) == 0
     err = capsys.readouterr().err
     assert "--bars does not apply to abc-folk" in err and "--style does not apply" in err
+    assert "--raw does not apply to abc-folk" in err
     remi = ["--model", "remi-multi", "--continue", str(eight_bars), "--prompt", "K:D"]
     assert main(["generate", *remi, "--style", "pop"]) == 0
     assert "--prompt does not apply to remi-multi" in capsys.readouterr().err
