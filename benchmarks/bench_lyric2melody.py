@@ -15,7 +15,9 @@ rules below, and compared with the real melody of the same lyrics:
 - stressed syllables on a beat (metrical weight ≥ 2) and on an accent (≥ 3), notes in the key
   (diatonic; harmonic minor's leading tone counts), songs whose range is ≤ 18 semitones;
 - line ends on a beat or held: line-final syllables on a beat (weight ≥ 2) or a beat long;
-- bars: the share of songs whose melody spans 0.67–1.5× the bars of the real one;
+- bars: the share of songs whose melody spans 0.67–1.5× the bars of the real one (the model
+  plans each line's bars and the writer keeps the notes inside them; the "raw" row samples
+  the same plan without keeping it);
 - median in voice: songs whose median pitch lies inside the default (middle) voice's range;
 - "real vs another real song" pairs each song with another one of the same split (the next
   ones in file order, outside the judged set): the reference a generated melody should reach.
@@ -336,7 +338,9 @@ def main() -> None:
         "lyrics_melody songs": lmd_songs(args.split, 2 * args.songs, args.max_syllables),
     }
 
-    def sing(songs: list[dict], temperature: float, priors: bool = True) -> tuple[list, float]:
+    def sing(
+        songs: list[dict], temperature: float, priors: bool = True, keep_plan: bool = True
+    ) -> tuple[list, float]:
         started = time.perf_counter()
         out = []
         for i, song in enumerate(songs):
@@ -349,6 +353,7 @@ def main() -> None:
                 stress_bias=STRESS_BIAS if priors else 0.0,
                 repeat_penalty=REPEAT_PENALTY if priors else 0.0,
                 temperature=temperature,
+                keep_plan=keep_plan,
             )
             ref = tonic_pitch(song["tonic"])
             out.append((np.array(tl.onset), np.array(tl.duration), ref + np.array(tl.pitch)))
@@ -364,6 +369,9 @@ def main() -> None:
                 seconds += spent
                 name = f"model, temperature {t:g}"
                 rows[name] = judge(songs, made, Path(tmp))
+            rows["model, phrase plan not kept (raw)"] = judge(
+                songs, sing(songs, temperatures[0], keep_plan=False)[0], Path(tmp)
+            )
             if args.ablation:
                 rows["model without priors"] = judge(
                     songs, sing(songs, temperatures[0], False)[0], Path(tmp)

@@ -12,7 +12,13 @@ from symbolic.cli import main
 from symbolic.lyrics import parse_lyrics
 from symbolic.tasks.lyric2melody import lyric_slots
 from symbolic.theory.meter import Meter
-from symbolic.tokenize.lyric import PITCH_SPAN, LyricGrammar, LyricSong, load_lyric_tokenizer
+from symbolic.tokenize.lyric import (
+    EXTRA_BARS,
+    PITCH_SPAN,
+    LyricGrammar,
+    LyricSong,
+    load_lyric_tokenizer,
+)
 
 VERSE = """Under the lantern the river is slow,
 paper boats drifting wherever they go.
@@ -40,6 +46,37 @@ def test_encode_decode_round_trip(tok) -> None:
     assert timeline.pitch == pitch.tolist()
     assert timeline.chords == chords
     assert body.count(tok.id("line", 5)) == 1 and body.count(tok.id("line", 2)) == 1
+    plans = [tok.tokens[i] for i in body if tok.kinds[i][0] == "bars"]
+    assert plans == ["Bars_1", "Bars_2"]  # bar 0, then bars 1-2 (the last note ends in bar 2)
+    assert (timeline.line_start, timeline.plan_end) == (1, 3)
+
+
+@pytest.mark.parametrize("keep_plan", [True, False])
+def test_lines_keep_their_planned_bars(tok, keep_plan: bool) -> None:
+    """Whatever the model picks, a line's first note starts in its planned first bar and its
+    other notes before the next line's, unless the notes so far make that impossible."""
+    slots = lyric_slots(parse_lyrics(VERSE))
+    bar = 16
+    broken = 0
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        grammar = LyricGrammar(tok, slots, Meter(4, 4).weights(), keep_plan=keep_plan)
+        plans = []
+        while not grammar.finished:
+            phase = grammar.phase
+            grammar.advance(int(rng.choice(np.flatnonzero(grammar.allowed()))))
+            if phase == "bars":  # (first note, planned bars, end of the notes before)
+                t = grammar.timeline
+                plans.append((len(t.onset), t.line_start, t.plan_end, t.end))
+        t = grammar.timeline
+        onsets, ends = np.array(t.onset), np.array(t.onset) + np.array(t.duration)
+        starts = [p[0] for p in plans] + [len(onsets)]
+        for (first, start, end_bar, prev_end), stop in zip(plans, starts[1:], strict=True):
+            if onsets[first] // bar != start and start <= prev_end // bar + EXTRA_BARS:
+                broken += 1
+            for k in range(first + 1, stop):
+                broken += onsets[k] // bar >= end_bar and ends[k - 1] < end_bar * bar
+    assert (broken == 0) == keep_plan
 
 
 def test_training_record_of_a_made_up_song(tok) -> None:

@@ -2,13 +2,14 @@
 
 Condition → tokens → sample → score: the lyrics become syllables with stress and their place
 in the word and line (`symbolic.lyrics`), these become the lyric tokens the grammar forces
-(`symbolic.tokenize.lyric`), the `lyric2melody` model writes per syllable a skeleton flag, bar
-chords, onset, pitch and duration, with the stress-to-beat and repetition priors added to its
-logits, and the score gets a "Voice" track (GM 53, Voice Oohs) whose lyric events sit on the
-note onsets (one syllable per note, so no melismas), the asked key, meter and tempo, and
-optionally a "Chords" track (GM 0) from the sampled chords, one per bar. The header names the
-meter (the lead sheets it learned from have 4/4, 2/2, 3/4, 6/8 and 2/4), and onsets count in
-its bars. Long lyrics are sampled in windows of the training length, each starting with the
+(`symbolic.tokenize.lyric`), the `lyric2melody` model plans per line the bars it takes (as the
+songs it learned from do in that meter) and writes per syllable a skeleton flag, bar chords,
+onset, pitch and duration, with each line kept inside its planned bars and the stress-to-beat
+and repetition priors added to its logits, and the score gets a "Voice" track (GM 53, Voice
+Oohs) whose lyric events sit on the note onsets (one syllable per note, so no melismas), the
+asked key, meter and tempo, and optionally a "Chords" track (GM 0) from the sampled chords,
+one per bar. The header names the meter (the lead sheets it learned from have 4/4, 2/2, 3/4,
+6/8 and 2/4), and onsets count in its bars. Long lyrics are sampled in windows of the training length, each starting with the
 previous line.
 """
 
@@ -114,9 +115,11 @@ def compose(
     stress_bias: float = STRESS_BIAS,
     repeat_penalty: float = REPEAT_PENALTY,
     window: tuple[int, int] | None = None,
+    keep_plan: bool = True,
 ):
-    """Sample the melody tokens for `slots`, relative pitches inside `window` (a voice's);
-    returns the `Timeline` (notes, and the chord of each bar)."""
+    """Sample the melody tokens for `slots`, relative pitches inside `window` (a voice's),
+    each line inside the bars the model planned for it unless `keep_plan` is off; returns the
+    `Timeline` (notes, and the chord of each bar)."""
     from symbolic.models.sampling import SampleConfig, sample
 
     tok: LyricTokenizer = lm.tokenizer
@@ -129,7 +132,7 @@ def compose(
         prompt = prefix + _context(tok, ids)
         timeline = tok.decode(ids, grid)
         grammar = LyricGrammar(
-            tok, slots[done:], weights, stress_bias, repeat_penalty, timeline, window
+            tok, slots[done:], weights, stress_bias, repeat_penalty, timeline, window, keep_plan
         )
         config = SampleConfig(
             temperature=temperature,

@@ -1,12 +1,15 @@
 """Lyric-to-melody tokens: the syllables' stress and place interleaved with the notes sung to them.
 
-One sequence per song (the layout is in ``symbolic/specs/lyric2melody.yaml``): a header (``<bos>``
-and the mode), then per line ``Line_n`` and per syllable the lyric tokens (``Syl_…``: stress,
-position in the word, line end) followed by the melody tokens: the skeleton flag (WuYun's
-metrical accents, long notes and syncopations), bar advances each with the bar's chord
-(TeleMelody's template), the onset in the bar, the pitch relative to the tonic and the duration.
-At sampling time `LyricGrammar` forces the lyric tokens, keeps notes in time order and within an
-octave and a half, and gives the logit bias of the stress-to-beat prior. No torch here.
+One sequence per song (the layout is in ``symbolic/specs/lyric2melody.yaml``): a header (``<bos>``,
+the mode and the meter), then per line ``Line_n`` and the line's phrase length ``Bars_k`` (the
+bars it takes, which the model plans like a songwriter: from the meter, the line's length and
+the lines before), and per syllable the lyric tokens (``Syl_…``: stress, position in the word,
+line end) followed by the melody tokens: the skeleton flag (WuYun's metrical accents, long
+notes and syncopations), bar advances each with the bar's chord (TeleMelody's template), the
+onset in the bar, the pitch relative to the tonic and the duration. At sampling time
+`LyricGrammar` forces the lyric tokens, keeps each line's notes inside its planned bars, keeps
+notes in time order and within an octave and a half, and gives the logit bias of the
+stress-to-beat prior. No torch here.
 """
 
 from __future__ import annotations
@@ -100,14 +103,16 @@ class LyricTokenizer:
         kinds += [("pitch", p) for p in range(lo, hi + 1)]
         kinds += [("dur", d) for d in range(1, spec["max_duration"] + 1)]
         kinds += [("meter", m) for m in spec["meters"]]
+        kinds += [("bars", k) for k in range(1, spec.get("max_line_bars", 0) + 1)]
         self.kinds = kinds
         self.tokens = [self._name(k, v) for k, v in kinds]
         self.vocab = {t: i for i, t in enumerate(self.tokens)}
         self.pad_id, self.bos_id, self.eos_id = (self.vocab[t] for t in spec["special"])
         self.class_ids = {
             kind: np.array([i for i, (k, _) in enumerate(kinds) if k == kind], dtype=np.int64)
-            for kind in ("line", "syl", "skel", "bar", "chord", "pos", "pitch", "dur")
+            for kind in ("line", "bars", "syl", "skel", "bar", "chord", "pos", "pitch", "dur")
         }
+        self.plans = bool(len(self.class_ids["bars"]))
         self.pitch_range = (lo, hi)
 
     @staticmethod
@@ -172,43 +177,73 @@ class LyricTokenizer:
             self.id("meter", self.meter_token(Meter.parse(meter))),
         ]
 
-    def condition_ids(self, slot: SyllableSlot) -> list[int]:
-        """The lyric tokens of one syllable: ``Line_n`` at a line start, then ``Syl_…``."""
+    def condition_ids(self, slot: SyllableSlot, bars: int | None = None) -> list[int]:
+        """The lyric tokens of one syllable: at a line start ``Line_n`` and, when `bars` is
+        given, the line's ``Bars_k``; then ``Syl_…``."""
         stress = "x" if slot.stress < 0 else str(min(slot.stress, 2))
         syl = self.id("syl", (stress, slot.word_position, slot.line_end))
         if not slot.line_start:
             return [syl]
-        return [self.id("line", min(slot.line_length, self.spec["max_line"])), syl]
+        line = [self.id("line", min(slot.line_length, self.spec["max_line"]))]
+        if bars is not None:
+            line.append(self.id("bars", int(min(max(bars, 1), self.spec["max_line_bars"]))))
+        return [*line, syl]
+
+    def placed(self, song: LyricSong) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Onsets and durations (16ths from the first note's bar) as encoded, and per note the
+        16ths cut out before it: rests longer than `EXTRA_BARS` spare bars are shortened, a
+        note that would start before the previous one ends starts when it ends, durations are
+        kept within the vocabulary's."""
+        bar_16ths = song.bar_16ths
+        end, shift = 0, int(song.onset16[0] // bar_16ths) * bar_16ths
+        dur = np.clip(np.asarray(song.dur16, dtype=np.int64), 1, self.spec["max_duration"])
+        onsets, shifts = [], []
+        for on, d in zip(song.onset16, dur, strict=True):
+            on = max(int(on) - shift, end)
+            spare = on // bar_16ths - end // bar_16ths - EXTRA_BARS
+            if spare > 0:
+                shift, on = shift + spare * bar_16ths, on - spare * bar_16ths
+            onsets.append(on)
+            shifts.append(shift)
+            end = on + int(d)
+        return np.asarray(onsets), dur, np.asarray(shifts)
+
+    @staticmethod
+    def line_bars(
+        slots: Sequence[SyllableSlot], onset16: np.ndarray, dur16: np.ndarray, bar_16ths: int
+    ) -> list[int]:
+        """Per line the bars it takes: from its first note's bar to the next line's first
+        note's bar; the last line to the bar its last note ends in."""
+        starts = [i for i, s in enumerate(slots) if s.line_start]
+        first = np.asarray(onset16)[starts] // bar_16ths
+        last = -(-(int(onset16[-1]) + int(dur16[-1])) // bar_16ths)
+        return np.diff(np.r_[first, max(last, first[-1] + 1)]).tolist()
 
     def encode(self, song: LyricSong) -> list[int]:
-        """The body ids of a song (its header is `prefix(mode)`). Rests longer than
-        `EXTRA_BARS` spare bars are shortened, notes that would start before the previous one
-        ends start when it ends."""
-        slots, onset16, dur16, pitch = song.slots, song.onset16, song.dur16, song.pitch
-        skeleton, chords, bar_16ths = song.skeleton, song.chords, song.bar_16ths
+        """The body ids of a song (its header is `prefix(mode, meter)`), with the notes
+        `placed`."""
+        slots, pitch, skeleton, chords = song.slots, song.pitch, song.skeleton, song.chords
+        bar_16ths = song.bar_16ths
+        onsets, durations, shifts = self.placed(song)
+        plans = iter(self.line_bars(slots, onsets, durations, bar_16ths) if self.plans else ())
         lo, hi = self.pitch_range
         body: list[int] = []
-        cur_bar, end, shift = -1, 0, int(onset16[0] // bar_16ths) * bar_16ths
-        for slot, on, dur, p, skel in zip(slots, onset16, dur16, pitch, skeleton, strict=True):
-            body += self.condition_ids(slot)
+        cur_bar = -1
+        for slot, on, dur, shift, p, skel in zip(
+            slots, onsets, durations, shifts, pitch, skeleton, strict=True
+        ):
+            body += self.condition_ids(slot, next(plans, None) if slot.line_start else None)
             body.append(self.id("skel", int(bool(skel))))
-            on = max(int(on) - shift, end)
-            first_ok = end // bar_16ths
-            bar = on // bar_16ths
-            if bar > first_ok + EXTRA_BARS:
-                cut = (bar - first_ok - EXTRA_BARS) * bar_16ths
-                shift, on, bar = shift + cut, on - cut, bar - cut // bar_16ths
+            bar = int(on) // bar_16ths
             while cur_bar < bar:
                 cur_bar += 1
-                source = (cur_bar * bar_16ths + shift) // bar_16ths
+                source = (cur_bar * bar_16ths + int(shift)) // bar_16ths
                 body += [self.id("bar"), self.id("chord", chords[min(source, len(chords) - 1)])]
-            dur = int(min(max(dur, 1), self.spec["max_duration"]))
             body += [
-                self.id("pos", on - bar * bar_16ths),
+                self.id("pos", int(on) - bar * bar_16ths),
                 self.id("pitch", int(min(max(p, lo), hi))),
-                self.id("dur", dur),
+                self.id("dur", int(dur)),
             ]
-            end = on + dur
         return body
 
     def decode(self, ids: Sequence[int], bar_16ths: int = 16) -> Timeline:
@@ -224,7 +259,8 @@ class LyricTokenizer:
 
 
 class Timeline:
-    """Notes (16ths from the first bar, relative pitches) and bar chords read from tokens."""
+    """Notes (16ths from the first bar, relative pitches), bar chords and the current line's
+    planned bars (`line_start` up to `plan_end`, exclusive) read from tokens."""
 
     def __init__(self, tok: LyricTokenizer, bar_16ths: int) -> None:
         self.kinds = tok.kinds
@@ -236,11 +272,16 @@ class Timeline:
         self.pitch: list[int] = []
         self.skeleton: list[int] = []
         self.chords: list[tuple[int, bool]] = []
+        self.line_start = 0
+        self.plan_end: int | None = None
 
     def apply(self, i: int) -> None:
         """Read one token."""
         kind, value = self.kinds[i]
-        if kind == "bar":
+        if kind == "bars":  # a line that overran its plan pushes the next one later
+            self.line_start = max(self.plan_end or 0, self.end // self.bar)
+            self.plan_end = self.line_start + value
+        elif kind == "bar":
             self.cur_bar += 1
         elif kind == "chord":
             self.chords.append(value)
@@ -258,9 +299,12 @@ class Timeline:
 class LyricGrammar:
     """Sampling constraints for one song (or one window of it): see the module doc.
 
-    The lyric tokens of every syllable are forced in order; a note starts at or after the
-    previous one's end and at most `EXTRA_BARS` bars later than it could; every bar advance is
-    followed by a chord; pitches keep the melody within `PITCH_SPAN` semitones. `bias()` adds
+    The lyric tokens of every syllable are forced in order and each line's ``Bars_k`` is
+    sampled; with `keep_plan` a line's first note starts in its planned first bar and its
+    other notes start before the next line's (where the notes so far leave that possible); a
+    note starts at or after the previous one's end and at most `EXTRA_BARS` bars later than it
+    could; every bar advance is followed by a chord; pitches keep the melody within
+    `PITCH_SPAN` semitones. `bias()` adds
     two priors to the logits: stress to beat, ``stress_bias`` × metrical weight on the onset
     positions of stressed syllables (half for secondary stress, a quarter against for unstressed
     ones in longer words); and ``repeat_penalty`` off the previous note's pitch, since sampling
@@ -277,6 +321,7 @@ class LyricGrammar:
         repeat_penalty: float = 0.0,
         timeline: Timeline | None = None,
         window: tuple[int, int] | None = None,
+        keep_plan: bool = True,
     ) -> None:
         if not slots:
             raise SymgenError("no syllables to sing")
@@ -307,6 +352,7 @@ class LyricGrammar:
         self._weights = np.asarray(weights, dtype=np.float32)
         self.stress_bias = stress_bias
         self.repeat_penalty = repeat_penalty
+        self.keep_plan = keep_plan
 
     def feed(self, ids: Iterable[int]) -> None:
         """The prompt: header and earlier windows, whose notes `timeline` already holds."""
@@ -318,7 +364,7 @@ class LyricGrammar:
             mask = np.zeros(size, dtype=bool)
             mask[self.queue[0]] = True
             return mask
-        if self.phase in ("skel", "chord", "dur"):
+        if self.phase in ("bars", "skel", "chord", "dur"):
             return self._masks[self.phase]
         mask = np.zeros(size, dtype=bool)
         if self.phase == "pitch":
@@ -337,7 +383,23 @@ class LyricGrammar:
         if t.cur_bar >= first_ok:
             positions = np.arange(self.bar)
             mask[self._pos_ids[t.cur_bar * self.bar + positions >= t.end]] = True
+        if self.keep_plan and t.plan_end is not None:
+            planned = mask & self._in_plan()
+            if planned.any():
+                return planned
         return mask
+
+    def _in_plan(self) -> np.ndarray:
+        """The time tokens that keep the current note inside its line's planned bars."""
+        t = self.timeline
+        out = np.zeros(self.tok.vocab_size, dtype=bool)
+        if self.slots[self.k].line_start:
+            out[self.tok.class_ids["bar"]] = t.cur_bar < t.line_start
+            out[self._pos_ids] = t.cur_bar == t.line_start
+        else:
+            out[self.tok.class_ids["bar"]] = t.cur_bar + 1 < t.plan_end
+            out[self._pos_ids] = True
+        return out
 
     def bias(self) -> np.ndarray:
         """Logit bias of the priors (zero except on onset positions and the repeated pitch)."""
@@ -355,8 +417,14 @@ class LyricGrammar:
         """Take token `i` (one the mask allowed)."""
         if self.phase == "cond":
             self.queue.pop(0)
-            if not self.queue:
+            if self.tok.kinds[i][0] == "line" and self.tok.plans:
+                self.phase = "bars"
+            elif not self.queue:
                 self.phase = "skel"
+            return
+        if self.phase == "bars":
+            self.timeline.apply(i)
+            self.phase = "cond"
             return
         self.timeline.apply(i)
         kind = self.tok.kinds[i][0]
