@@ -15,10 +15,12 @@ rules below, and compared with the real melody of the same lyrics:
 - stressed syllables on a beat (metrical weight ≥ 2) and on an accent (≥ 3), notes in the key
   (diatonic; harmonic minor's leading tone counts), songs whose range is ≤ 18 semitones;
 - line ends on a beat or held: line-final syllables on a beat (weight ≥ 2) or a beat long;
-- bars: the share of songs whose melody spans 0.67–1.5× the bars of the real one (the model
-  plans each line's bars and the writer keeps the notes inside them; the "raw" row samples
-  the same plan without keeping it);
+- bars: the share of songs whose melody spans 0.67–1.5× the bars of the real one;
 - median in voice: songs whose median pitch lies inside the default (middle) voice's range;
+
+The model rows are sampled as `symgen lyric2melody` does: the model plans each line's bars and
+the writer keeps the line's notes inside them, and pitches inside the middle voice. The "raw"
+row samples the same model without either (the plan is still sampled, not kept).
 - "real vs another real song" pairs each song with another one of the same split (the next
   ones in file order, outside the judged set): the reference a generated melody should reach.
 
@@ -329,6 +331,7 @@ def main() -> None:
         TEMPERATURE,
         compose,
         tonic_pitch,
+        voice_window,
     )
 
     temperatures = [float(t) for t in (args.temperatures or str(TEMPERATURE)).split(",")]
@@ -339,7 +342,7 @@ def main() -> None:
     }
 
     def sing(
-        songs: list[dict], temperature: float, priors: bool = True, keep_plan: bool = True
+        songs: list[dict], temperature: float, priors: bool = True, writer: bool = True
     ) -> tuple[list, float]:
         started = time.perf_counter()
         out = []
@@ -353,7 +356,8 @@ def main() -> None:
                 stress_bias=STRESS_BIAS if priors else 0.0,
                 repeat_penalty=REPEAT_PENALTY if priors else 0.0,
                 temperature=temperature,
-                keep_plan=keep_plan,
+                window=voice_window(song["tonic"], "middle") if writer else None,
+                keep_plan=writer,
             )
             ref = tonic_pitch(song["tonic"])
             out.append((np.array(tl.onset), np.array(tl.duration), ref + np.array(tl.pitch)))
@@ -369,8 +373,8 @@ def main() -> None:
                 seconds += spent
                 name = f"model, temperature {t:g}"
                 rows[name] = judge(songs, made, Path(tmp))
-            rows["model, phrase plan not kept (raw)"] = judge(
-                songs, sing(songs, temperatures[0], keep_plan=False)[0], Path(tmp)
+            rows["model raw (plan not kept, any register)"] = judge(
+                songs, sing(songs, temperatures[0], writer=False)[0], Path(tmp)
             )
             if args.ablation:
                 rows["model without priors"] = judge(

@@ -506,6 +506,16 @@ def analyse_word(
     return tuple(split_into(written, len(stresses))), tuple(stresses), known
 
 
+def sung_stresses(written: str, notes: int, language: str = "en") -> list[int]:
+    """The stresses of a word a song sings on `notes` notes (one per syllable): by
+    `analyse_word`, or -1 for each note where the syllable counts differ or it has no letters."""
+    if any(c.isalpha() for c in written):
+        stresses = analyse_word(written, language)[1]
+        if len(stresses) == notes:
+            return list(stresses)
+    return [-1] * notes
+
+
 # ---------------------------------------------------------------- parsing
 
 

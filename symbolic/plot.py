@@ -16,7 +16,7 @@ import numpy as np
 from symusic import Score
 
 from symbolic.errors import SymgenError
-from symbolic.score import bar_lines, check_output, load, write_atomic
+from symbolic.score import bar_lines, check_output, load, parse_bar_range, write_atomic
 from symbolic.theory.chords import parse_chord
 from symbolic.theory.gm import drum_name, program_name
 
@@ -25,20 +25,6 @@ DPI = 100
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
            "#17becf", "#bcbd22", "#7f7f7f")  # fmt: skip
 NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
-
-
-def parse_bars(text: str | None, total: int) -> tuple[int, int]:
-    """ "A-B" (1-based, inclusive; "5" is one bar) → (first, last), checked against `total`."""
-    if not text:
-        return 1, max(total, 1)
-    try:
-        first, _, last = text.partition("-")
-        a, b = int(first), int(last or first)
-    except ValueError:
-        raise SymgenError(f"--bars {text!r}: write a bar range such as 1-8") from None
-    if not 1 <= a <= b or a > max(total, 1):
-        raise SymgenError(f"--bars {text!r}: the file has bars 1-{max(total, 1)}")
-    return a, min(b, max(total, 1))
 
 
 def chord_labels(score: Score) -> list[tuple[int, str]]:
@@ -86,7 +72,9 @@ def figure(score: Score, *, bars: str | None = None, title: str | None = None):
     from matplotlib.colors import to_rgb
 
     lines = bar_lines(score)
-    first, last = parse_bars(bars, len(lines))
+    n_bars = max(len(lines), 1)
+    first, last = parse_bar_range(bars, n_bars) if bars else (0, n_bars - 1)
+    first, last = first + 1, last + 1
     end_tick = int(score.end()) if last == len(lines) else int(lines[last])
     lo, hi = int(lines[first - 1]), max(end_tick, int(lines[first - 1]) + 1)
     lanes = []

@@ -443,6 +443,19 @@ def save_midi(score: Score, path: str | Path) -> Path:
     return write_atomic(path, daw_ready(score).dumps_midi())
 
 
+def parse_bar_range(text: str, bars: int) -> tuple[int, int]:
+    """ "9-16" (1-based, inclusive) → (8, 15); checked against the song's `bars`."""
+    m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", text)
+    if not m:
+        raise SymgenError(f"cannot read the bar range {text!r}; write it like 9-16 or 5")
+    first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+    if first < 1 or last < first:
+        raise SymgenError(f"bar range {text!r}: bars count from 1 and the range must not be empty")
+    if first > bars:
+        raise SymgenError(f"bar range {text!r}: the song has {bars} bars")
+    return first - 1, min(last, bars) - 1
+
+
 def bar_lines(score: Score, end: int | None = None) -> np.ndarray:
     """Start tick of every bar up to `end` (default: the last note end), following meter
     changes; a file without a time signature is in 4/4."""

@@ -74,8 +74,8 @@ def test_plot_command(tmp_path: Path, capsys) -> None:
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--bars", "20-24"], "the file has bars 1-8"),
-        (["--bars", "x"], "write a bar range"),
+        (["--bars", "20-24"], "the song has 8 bars"),
+        (["--bars", "x"], "cannot read the bar range"),
         (["-o", "{song}"], "is also the input"),
     ],
 )

@@ -75,19 +75,14 @@ def word_stresses(
     texts: list[str], spans: list[tuple[int, int]], language: str | None
 ) -> np.ndarray:
     """Per syllable the stress of its word by `symbolic.lyrics` (0, 1, 2), -1 where unknown."""
-    from symbolic.lyrics import analyse_word
+    from symbolic.lyrics import sung_stresses
 
     out = np.full(len(texts), -1, dtype=np.int64)
     code = LANGUAGE_CODES.get(language or "English")
     if code is None:
         return out
     for a, b in spans:
-        word = "".join(t.strip("-") for t in texts[a:b])
-        if not any(c.isalpha() for c in word):
-            continue
-        stresses = analyse_word(word, code)[1]
-        if len(stresses) == b - a:
-            out[a:b] = stresses
+        out[a:b] = sung_stresses("".join(t.strip("-") for t in texts[a:b]), b - a, code)
     return out
 
 

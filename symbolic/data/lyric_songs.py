@@ -136,17 +136,13 @@ def _align_lines(
 def syllable_stresses(song: dict) -> np.ndarray:
     """Per note: the stress of its syllable by ``symbolic.lyrics`` (0, 1, 2), or -1 when the
     word's syllable count there differs from the data's note count. Text stays in memory."""
-    from symbolic.lyrics import analyse_word
+    from symbolic.lyrics import sung_stresses
 
     out: list[int] = []
     for line in song["lines"]:
         for word in line:
-            n = len(word.get("notes") or [])
-            if not n:
-                continue
-            text = str(word.get("word", "")).strip()
-            stresses = analyse_word(text)[1] if any(c.isalpha() for c in text) else ()
-            out.extend(stresses if len(stresses) == n else [-1] * n)
+            if n := len(word.get("notes") or []):
+                out += sung_stresses(str(word.get("word", "")).strip(), n)
     return np.array(out, dtype=np.int64)
 
 

@@ -28,7 +28,7 @@ from symusic import Score
 from symbolic.errors import SymgenError
 from symbolic.merge import Merged, NewTrack, Original, merge, read_original, sounding_bars
 from symbolic.plot import plot_outputs
-from symbolic.score import check_output
+from symbolic.score import check_output, parse_bar_range
 from symbolic.tasks.requests import InfillRequest
 from symbolic.theory.gm import FAMILIES, PROGRAM_NAMES, family, program_name
 from symbolic.tokenize.grid import (
@@ -118,19 +118,6 @@ def instrument(text: str) -> tuple[int, bool, str]:
         f"unknown instrument {text!r}; use a General MIDI name or a word like piano, bass, "
         "guitar, strings, violin, flute, sax, drums"
     )
-
-
-def parse_bars(text: str, bars: int) -> tuple[int, int]:
-    """ "9-16" (1-based, inclusive) → (8, 15); checked against the song's `bars`."""
-    m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", text)
-    if not m:
-        raise SymgenError(f"cannot read the bar range {text!r}; write it like 9-16 or 5")
-    first, last = int(m.group(1)), int(m.group(2) or m.group(1))
-    if first < 1 or last < first:
-        raise SymgenError(f"bar range {text!r}: bars count from 1 and the range must not be empty")
-    if first > bars:
-        raise SymgenError(f"bar range {text!r}: the song has {bars} bars")
-    return first - 1, min(last, bars) - 1
 
 
 def _with_new_rows(grid: Grid, tracks: list[GridTrack]) -> Grid:
@@ -258,7 +245,7 @@ def infill(request: InfillRequest) -> dict:
     grid = _with_new_rows(grid, [GridTrack(p, d, name) for p, d, name in new])
     kept_out = [i for i in others if i not in rows]
     n_bars = len(grid.bar_starts)
-    first, last = parse_bars(bars, n_bars) if bars else (0, n_bars - 1)
+    first, last = parse_bar_range(bars, n_bars) if bars else (0, n_bars - 1)
     a = int(grid.bar_starts[first])
     b = int(grid.bar_starts[last + 1]) if last + 1 < n_bars else grid.cols
     target = np.zeros((grid.rows, grid.cols), bool)

@@ -9,8 +9,8 @@ and repetition priors added to its logits, and the score gets a "Voice" track (G
 Oohs) whose lyric events sit on the note onsets (one syllable per note, so no melismas), the
 asked key, meter and tempo, and optionally a "Chords" track (GM 0) from the sampled chords,
 one per bar. The header names the meter (the lead sheets it learned from have 4/4, 2/2, 3/4,
-6/8 and 2/4), and onsets count in its bars. Long lyrics are sampled in windows of the training length, each starting with the
-previous line.
+6/8 and 2/4), and onsets count in its bars. Long lyrics are sampled in windows of the training
+length, each starting with the previous line.
 """
 
 from __future__ import annotations
