@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from symusic import Note, Score, TimeSignature, Track
 
-from symbolic.eval.band import bass_measures, drum_measures, velocity_spread
+from symbolic.eval.band import bass_measures, bass_root_share, drum_measures, velocity_spread
 
 TPQ, BAR = 480, 4 * 480
 
@@ -71,3 +71,16 @@ def test_velocity_spread():
     shaped = _track([(i * 480, 480, 40, 60 + 10 * (i % 4)) for i in range(8)])
     assert velocity_spread([shaped]) > 6
     assert velocity_spread([]) == 0.0
+
+
+def test_bass_roots_follow_the_first_note_of_each_bar():
+    # C, F, G, C bars; the bass plays root then fifth, except bar 3 starts on its third (B)
+    firsts = [36, 41, 47, 36]
+    notes = []
+    for b, first in enumerate(firsts):
+        notes += [(b * BAR, 960, first, 90), (b * BAR + 960, 960, first + 7, 90)]
+    track = _track(notes)
+    score = _score(track)
+    assert bass_root_share(score, track, [0, 5, 7, 0]) == 0.75
+    assert bass_root_share(score, track, [0, None, None, 0]) == 1.0
+    assert np.isnan(bass_root_share(score, track, [None] * 4))

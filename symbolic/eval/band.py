@@ -7,6 +7,8 @@ drummer, does the bass sit in the bass register, does the music have dynamics.
   onset positions (a steady groove repeats its pattern; random hits do not);
 - bass: median pitch, and the share of onsets where the bass plays one note (a bass line is
   monophonic);
+- bass roots: the share of bars whose first bass note is the root of the chord sounding at
+  the bar's start (a bass line states the harmony);
 - velocity: the standard deviation of note velocities (0 for flat, mechanical MIDI).
 
 `symgen eval`, the benchmarks and the tests share these functions. Bars follow the score's
@@ -69,6 +71,24 @@ def bass_measures(track: Track, window: tuple[int, int] | None = None) -> dict:
         "median_pitch": float(np.median(pitch)),
         "one_note_share": float((per_onset == 1).mean()),
     }
+
+
+def bass_root_share(score: Score, track: Track, roots: list[int | None]) -> float:
+    """Share of bars (with a chord root in `roots`, one pitch class or None per bar, and a
+    bass note) whose first bass note has the root's pitch class; NaN when no bar counts."""
+    notes = track.notes.numpy()
+    if not len(notes["time"]):
+        return float("nan")
+    order = np.argsort(notes["time"], kind="stable")
+    time, pitch = notes["time"][order].astype(np.int64), notes["pitch"][order]
+    bar, _, _ = _bars_and_steps(score, time)
+    firsts, index = np.unique(bar, return_index=True)
+    hits = [
+        pitch[i] % 12 == roots[b]
+        for b, i in zip(firsts.tolist(), index.tolist(), strict=True)
+        if 0 <= b < len(roots) and roots[b] is not None
+    ]
+    return float(np.mean(hits)) if hits else float("nan")
 
 
 def velocity_spread(tracks: list[Track]) -> float:
