@@ -6,6 +6,7 @@ a piece:
   beside the real bars 9-16;
 - POP909 songs, Nottingham tunes and Weimar jazz pieces: `--add drums` and, separately,
   `--add bass`, over all 16 bars.
+Each as `symgen infill` samples (with the per-role priors) and raw (`--raw`, without).
 
 Measures (`symbolic.eval.band`): drums — kit share, kick+snare share, groove consistency,
 hits per bar; bass — median pitch, one-note share, and bass roots: the share of bars whose
@@ -136,46 +137,54 @@ def main() -> None:
     parser.add_argument("--record", action="store_true", help="append to benchmarks/RESULTS.md")
     args = parser.parse_args()
     rows = [["set", "pieces", *FIGURES]]
+    modes = ((f"{args.model}", False), (f"{args.model} raw (--raw)", True))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        real, made = [], []
+        real, made = [], {raw: [] for _, raw in modes}
         rewritten = (8, BARS)
         for i, (_, score) in enumerate(pieces("band", args.pieces, drums=True)):
             src = save_midi(score, folder / f"band{i}.mid")
-            got = run(args.model, src, folder / f"band{i}-drums.mid", i, tracks="drums",
-                      bars=REWRITE)  # fmt: skip
-            if got is None:
-                continue
-            out, result = got
-            chord_roots = [None] * 8 + roots(result["chords_used"])
-            real.append(figures(score, rewritten, chord_roots))
-            row = figures(out, rewritten, chord_roots)
-            drummer = [t.name for t in drum_tracks(out)]
-            made.append(row[:4] + [NAN] * 3 + [new_velocity(out, drummer, rewritten)])
+            for _, raw in modes:
+                out_path = folder / f"band{i}-drums-{raw}.mid"
+                got = run(args.model, src, out_path, i, tracks="drums", bars=REWRITE, raw=raw)
+                if got is None:
+                    continue
+                out, result = got
+                chord_roots = [None] * 8 + roots(result["chords_used"])
+                if not raw:
+                    real.append(figures(score, rewritten, chord_roots))
+                row = figures(out, rewritten, chord_roots)
+                drummer = [t.name for t in drum_tracks(out)]
+                made[raw].append(row[:4] + [NAN] * 3 + [new_velocity(out, drummer, rewritten)])
         rows.append(median_row("band, real bars 9-16", real))
-        rows.append(median_row(f"band, {args.model} --tracks drums --bars {REWRITE}", made))
-        print(" | ".join(rows[-2]), "\n" + " | ".join(rows[-1]), flush=True)
+        for name, raw in modes:
+            rows.append(median_row(f"band, {name} --tracks drums --bars {REWRITE}", made[raw]))
+        print(*(" | ".join(r) for r in rows[-3:]), sep="\n", flush=True)
         for source in ("pop909", "nottingham", "wjazzd"):
-            drums, bass = [], []
+            kept = {(kind, raw): [] for kind in ("drums", "bass") for _, raw in modes}
             for i, (_, score) in enumerate(pieces(source, args.pieces, drums=False)):
                 src = save_midi(score, folder / f"{source}{i}.mid")
-                for kind, kept in (("drums", drums), ("bass", bass)):
-                    got = run(args.model, src, folder / f"{source}{i}-{kind}.mid", i, add=kind)
+                for kind, raw in kept:
+                    out_path = folder / f"{source}{i}-{kind}-{raw}.mid"
+                    got = run(args.model, src, out_path, i, add=kind, raw=raw)
                     if got is None:
                         continue
                     out, result = got
                     row = figures(out, (0, BARS), roots(result["chords_used"]))
                     vel = new_velocity(out, result["added"], (0, BARS))
                     part = row[:4] + [NAN] * 3 if kind == "drums" else [NAN] * 4 + row[4:7]
-                    kept.append([*part, vel])
-            rows.append(median_row(f"{source}, {args.model} --add drums", drums))
-            rows.append(median_row(f"{source}, {args.model} --add bass", bass))
-            print(" | ".join(rows[-2]), "\n" + " | ".join(rows[-1]), flush=True)
+                    kept[kind, raw].append([*part, vel])
+            for kind in ("drums", "bass"):
+                for name, raw in modes:
+                    rows.append(median_row(f"{source}, {name} --add {kind}", kept[kind, raw]))
+            print(*(" | ".join(r) for r in rows[-4:]), sep="\n", flush=True)
     notes = (
         f"First {BARS} bars of validation pieces; seed = piece index; medians over pieces. "
         "roots: share of bars whose first bass note is the root of the bar's first chord as "
         "infill recognised it. Targets (issue 13): kit >= 0.85, kick+snare >= 0.25, "
-        "groove >= 0.6, 6-32 hits/bar, bass pitch 28-55, one-note >= 0.85, roots >= 0.7."
+        "groove >= 0.6, 6-32 hits/bar, bass pitch 28-55, one-note >= 0.85, roots >= 0.7. The "
+        "raw rows sample without the per-role priors (drum rows on GM percussion notes, a bass "
+        "pulled into 28-55: `symbolic.models.diffusion.role_prior`)."
     )
     if args.record:
         append_section(f"Drums and bass by infill ({args.model}, issue 13)", rows, notes)

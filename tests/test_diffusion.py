@@ -12,7 +12,16 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from symbolic.models.diffusion import Context, DiffusionConfig, GridDenoiser, load, sample, save
+from symbolic.models.diffusion import (
+    Context,
+    DiffusionConfig,
+    GridDenoiser,
+    load,
+    role_prior,
+    sample,
+    save,
+)
+from symbolic.theory.gm import DRUM_NAMES
 from symbolic.tokenize.grid import (
     DRUM_PROGRAM,
     EMPTY,
@@ -126,6 +135,29 @@ def test_tone_prior_moves_pitches_not_note_density() -> None:
         len(notes(leaned, 2)) > 0
         and not torch.isin((notes(leaned, 2) - PITCH_OFFSET) % 12, torch.tensor([0, 7])).all()
     )
+
+
+def test_role_priors_keep_drums_on_percussion_notes_and_a_bass_low() -> None:
+    """With the role priors, the drum row plays only GM percussion notes and the bass row
+    (program 33) lies mostly in 28-55; without them, the random network writes neither."""
+    cells, ctx = _batch(4)
+    target = torch.zeros(cells.shape[:3], dtype=torch.bool)
+    target[:, :, [1, 2]] = True  # bass, drums
+    given = cells.masked_fill(target[..., None, None], MASK)
+    gen = lambda: torch.Generator().manual_seed(5)  # noqa: E731
+    kept = sample(_net(), given, target, ctx, steps=4, generator=gen())
+    raw = sample(_net(), given, target, ctx, steps=4, role_priors=False, generator=gen())
+    pitches = lambda out, row: (  # noqa: E731
+        out[0, :, row, :, 0][out[0, :, row, :, 0] >= PITCH_OFFSET] - PITCH_OFFSET
+    ).tolist()
+    kit = set(DRUM_NAMES)
+    assert pitches(kept, 2) and set(pitches(kept, 2)) <= kit
+    assert not set(pitches(raw, 2)) <= kit
+    low = lambda ps: np.mean([28 <= p <= 55 for p in ps])  # noqa: E731
+    assert low(pitches(kept, 1)) > 0.8 > low(pitches(raw, 1))
+    prior = role_prior(ctx.programs, len(_net().pc_of))[0]
+    assert prior[0].eq(0).all() and prior[4].eq(0).all()  # a piano, an absent row
+    assert prior[1, PITCH_OFFSET + 40] == 0 and prior[1, PITCH_OFFSET + 67] == -6.0
 
 
 def test_older_weights_warm_start(tmp_path: Path) -> None:

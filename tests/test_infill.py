@@ -25,6 +25,7 @@ from symbolic.errors import SymgenError
 from symbolic.paths import data_root
 from symbolic.score import from_music21, load
 from symbolic.tasks.infill import InfillRequest, infill
+from symbolic.theory.gm import DRUM_NAMES
 
 ROOT = data_root()
 POP = ROOT / "pop909" / "004" / "004.mid"
@@ -115,6 +116,8 @@ def test_nottingham_add_bass_and_drums(tmp_path: Path) -> None:
     bass, drums = after.tracks[-2], after.tracks[-1]
     assert (bass.name, bass.program, bass.is_drum) == ("Bass", 33, False)
     assert (drums.name, drums.is_drum) == ("Drums", True)
+    assert set(drums.notes.numpy()["pitch"].tolist()) <= set(DRUM_NAMES)
+    assert 28 <= np.median(bass.notes.numpy()["pitch"]) <= 55
 
 
 @pytest.mark.skipif(not (ROOT / "wjazzd").is_dir(), reason="wjazzd not in the shared data folder")

@@ -36,6 +36,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from symbolic.theory.gm import DRUM_NAMES, PART_RANGES, family
 from symbolic.tokenize.grid import (
     CHORD_OFFSET,
     DRUM_PROGRAM,
@@ -53,6 +54,7 @@ CONDITION, TARGET, ABSENT = 0, 1, 2  # cell flags
 # Confidence noise of the sampler at the first step: MaskGIT's choice temperature (4.5) is for
 # one token; a cell's confidence sums K slots, and rests fill sparse grids below about 20.
 NOISE = 25.0
+RANGE_PENALTY = 0.5  # nats per semitone a note lies outside its part's range (a soft prior)
 
 
 @dataclass
@@ -314,6 +316,21 @@ def _lean(pitch: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
     return torch.where(is_pitch, leaned - shift[..., None], pitch)
 
 
+def role_prior(programs: torch.Tensor, n_ids: int) -> torch.Tensor:
+    """(B, R, pitch ids) added to the pitch logits by each row's role: a drum row plays only
+    the GM percussion notes (-inf elsewhere), a row of a family with a `PART_RANGES` range
+    (a bass) loses `RANGE_PENALTY` per semitone a pitch lies outside it; 0 for other ids."""
+    pitch = torch.arange(n_ids) - PITCH_OFFSET
+    table = torch.zeros(PAD_PROGRAM + 1, n_ids)
+    drum_ok = torch.tensor([int(p) in DRUM_NAMES for p in pitch.tolist()]) | (pitch < 0)
+    table[DRUM_PROGRAM] = torch.where(drum_ok, 0.0, -math.inf)
+    for program in range(DRUM_PROGRAM):
+        if (bounds := PART_RANGES.get(family(program))) is not None:
+            below, above = (bounds[0] - pitch).clamp(min=0), (pitch - bounds[1]).clamp(min=0)
+            table[program] = -RANGE_PENALTY * (below + above).float() * (pitch >= 0)
+    return table[programs]
+
+
 def cell_flags(programs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """(B, C, R) flags: target cells, condition cells, and rows with no track."""
     flags = torch.where(target, TARGET, CONDITION)
@@ -332,6 +349,7 @@ def sample(
     guidance: float = 0.0,
     noise: float = NOISE,
     tones: torch.Tensor | None = None,
+    role_priors: bool = True,
     bf16: bool | None = None,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
@@ -346,7 +364,8 @@ def sample(
     cell are dropped, as in training's track dropout, and the chords are left out).
     `tones` (B, C, 12), when given, is added to the pitch logits of pitched rows by pitch
     class: a harmonic prior per column, such as the log-probability that a pitch class
-    belongs to the chord there when the chord itself is uncertain. `bf16` runs the network's
+    belongs to the chord there when the chord itself is uncertain. `role_priors` adds
+    `role_prior` (drum rows on percussion notes, a bass in its range). `bf16` runs the network's
     matrix products in bfloat16 (twice as fast where the CPU does them natively, the default
     there: `native_bf16`); sampling itself stays in float32.
     """
@@ -361,10 +380,15 @@ def sample(
             fields, _ = net.predict(*args)
         return [f.float() for f in fields]
 
-    if tones is not None:  # (B, C, R, pitch ids): 0 on drum rows and for non-pitch ids
+    n_ids = len(net.pc_of)
+    pitch_bias = torch.zeros(1, 1, 1, n_ids)  # (B, C, R, pitch ids)
+    if tones is not None:  # 0 on drum rows and for non-pitch ids
         pitched = (ctx.programs != DRUM_PROGRAM)[:, None, :, None]
         by_id = torch.cat([tones, torch.zeros_like(tones[..., :1])], -1)[..., net.pc_of]
-        tone_bias = (by_id[:, :, None] * pitched).float()
+        pitch_bias = pitch_bias + (by_id[:, :, None] * pitched).float()
+    if role_priors:
+        pitch_bias = pitch_bias + role_prior(ctx.programs, n_ids)[:, None]
+    lean = tones is not None or role_priors
     if guidance > 0:
         free = ~target.any(1) | (ctx.programs == PAD_PROGRAM)  # (B, R) rows to drop
         u_ctx = replace(
@@ -395,8 +419,8 @@ def sample(
             ]
         else:
             logits = predict(cells, flags, ctx, masked)
-        if tones is not None:
-            logits[0] = _lean(logits[0], tone_bias.expand(*masked.shape, -1)[masked][:, None])
+        if lean:
+            logits[0] = _lean(logits[0], pitch_bias.expand(*masked.shape, -1)[masked][:, None])
         drawn, conf = _draw(logits, temperature, gen)
         take = torch.ceil(left / (steps - step)).long()  # (B,)
         if noise > 0:  # MaskGIT: Gumbel noise on the confidence, annealed to none

@@ -140,11 +140,13 @@ def fill(
     temperature: float = TEMPERATURE,
     guidance: float = GUIDANCE,
     tones: np.ndarray | None = None,
+    role_priors: bool = True,
 ) -> Grid:
     """The grid with its `target` (rows, cols) cells sampled, window by window (each window
     sees what the ones before it wrote). Rows keep the roles of the input's tracks: a track
     being rewritten keeps its register and texture, an added one has none. `tones` (cols, 12)
-    is a harmonic prior on the pitch logits (`symbolic.models.diffusion.sample`).
+    is a harmonic prior on the pitch logits, `role_priors` keeps drum rows on percussion
+    notes and a bass in its range (both `symbolic.models.diffusion.sample`).
 
     Sampling runs on one thread: batch-1 passes over 128 columns are too small to share,
     extra threads only spin on a busy machine (25 times slower measured here), and the
@@ -184,6 +186,7 @@ def fill(
                 temperature=temperature,
                 guidance=guidance,
                 tones=None if tones is None else torch.from_numpy(tones[None, a:b]),
+                role_priors=role_priors,
                 generator=torch.Generator().manual_seed(seed * 100_003 + n),
             )[0].numpy()
             cells[:, a:b] = out[:, : grid.rows].transpose(1, 0, 2, 3)
@@ -284,6 +287,7 @@ def infill(request: InfillRequest) -> dict:
                 temperature=temperature,
                 guidance=guidance,
                 tones=tones,
+                role_priors=not r.raw,
             )
         )
         result = _merge(original, filled, targets, len(rows), new, a * STEP, b * STEP)
@@ -337,6 +341,7 @@ def infill(request: InfillRequest) -> dict:
         "guidance": guidance,
         "chords_from": [score.tracks[i].name or str(i) for i in heard],
         "harmony": harmony if tones is not None else 0.0,
+        "role_priors": not r.raw,
         "notes": notes,
         "timings": {
             "prepare": round(t1 - t0, 3),

@@ -172,6 +172,12 @@ class InfillRequest(_Request):
         default=False,
         metadata=meta("chords from the other tracks only: the rewritten tracks may change them"),
     )
+    raw: bool = field(
+        default=False,
+        metadata=meta(
+            "sample without the per-role priors (drum rows on percussion notes, a bass in 28-55)"
+        ),
+    )
     model: str = _model("infill")
 
 

@@ -87,6 +87,9 @@ KIT: dict[str, frozenset[int]] = {
     "cymbal": frozenset({49, 51, 52, 53, 55, 57, 59}),
 }
 KIT_PIECES: frozenset[int] = frozenset().union(*KIT.values())
+# Where a part's notes lie, by GM family (MIDI pitches): a bass line from E1 to G3 (real band
+# songs' bass parts have their median at 28-38).
+PART_RANGES: dict[str, tuple[int, int]] = {"Bass": (28, 55)}
 # Roland TD-11 notes (the Groove MIDI Dataset's kit) that differ from the GM drum map: rims
 # and edges played on the same drum or cymbal (the data set's documentation lists them).
 TD11_TO_GM: dict[int, int] = {
