@@ -34,7 +34,8 @@ Speed: `symgen lyric2melody` on an 8-line verse (our own text) in a cold process
 
     python benchmarks/bench_lyric2melody.py [--songs 100] [--max-syllables 128] [--record]
     (--ablation adds the model sampled without the stress and repetition priors)
-    python benchmarks/bench_lyric2melody.py --split dev --temperatures 0.9,1.0,1.1,1.2
+    python benchmarks/bench_lyric2melody.py --split dev --temperatures 0.9,1.0,1.1,1.2 \
+        --plan-temperatures 0.3,0.5,1.0
 """
 
 from __future__ import annotations
@@ -294,6 +295,18 @@ def bar_span(on16: np.ndarray, dur16: np.ndarray, meter: Meter) -> int:
     return int(-(-(on16[-1] + dur16[-1]) // bar) - on16[0] // bar)
 
 
+def print_rates() -> None:
+    """Median syllables per bar (first note's bar to last note's end) of the training lead
+    sheets, per meter: `symbolic.tasks.lyric2melody.SYLLABLES_PER_BAR`."""
+    rates: dict[str, list[float]] = {}
+    for song in sheet_songs("train", 10_000, 10_000):
+        on, dur, _ = song["real"]
+        span = bar_span(np.asarray(on), np.asarray(dur), song["meter"])
+        rates.setdefault(str(song["meter"]), []).append(len(song["slots"]) / span)
+    for meter, values in sorted(rates.items(), key=lambda item: -len(item[1])):
+        print(f"{meter}: {np.median(values):.2f} syllables per bar ({len(values)} songs)")
+
+
 def cold_run(folder: Path, model: str) -> tuple[float, float, float]:
     """Wall time of `symgen lyric2melody` on the 8-line verse in a fresh process, its sampling
     time, and the wall time of a process that only imports torch (the floor on this machine)."""
@@ -320,12 +333,23 @@ def main() -> None:
     parser.add_argument("--split", choices=["val", "dev"], default="val")
     parser.add_argument("--runs", type=int, default=3, help="cold runs for the speed figure")
     parser.add_argument("--temperatures", help="comma list to compare (e.g. on dev)")
+    parser.add_argument("--plan-temperatures", help="comma list of Bars_k temperatures")
+    parser.add_argument("--plan-priors", help="comma list of plan prior weights")
+    parser.add_argument(
+        "--rates", action="store_true", help="print the training sheets' syllables per bar"
+    )
+    parser.add_argument("--sets", choices=["OpenEWLD", "lyrics_melody", "both"], default="both")
     parser.add_argument("--ablation", action="store_true", help="also the model without priors")
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
+    if args.rates:
+        print_rates()
+        return
 
     from symbolic.models.checkpoint import load_model
     from symbolic.tasks.lyric2melody import (
+        PLAN_PRIOR,
+        PLAN_TEMPERATURE,
         REPEAT_PENALTY,
         STRESS_BIAS,
         TEMPERATURE,
@@ -335,14 +359,24 @@ def main() -> None:
     )
 
     temperatures = [float(t) for t in (args.temperatures or str(TEMPERATURE)).split(",")]
+    plans = [float(t) for t in (args.plan_temperatures or str(PLAN_TEMPERATURE)).split(",")]
+    priors = [float(w) for w in (args.plan_priors or str(PLAN_PRIOR)).split(",")]
+    runs = [(t, plan, w) for t in temperatures for plan in plans for w in priors]
     lm = load_model(args.model)
+    readers = {"OpenEWLD lead sheets": sheet_songs, "lyrics_melody songs": lmd_songs}
     sets = {
-        "OpenEWLD lead sheets": sheet_songs(args.split, 2 * args.songs, args.max_syllables),
-        "lyrics_melody songs": lmd_songs(args.split, 2 * args.songs, args.max_syllables),
+        title: read(args.split, 2 * args.songs, args.max_syllables)
+        for title, read in readers.items()
+        if args.sets == "both" or title.startswith(args.sets)
     }
 
     def sing(
-        songs: list[dict], temperature: float, priors: bool = True, writer: bool = True
+        songs: list[dict],
+        temperature: float,
+        priors: bool = True,
+        writer: bool = True,
+        plan: float | None = PLAN_TEMPERATURE,
+        plan_prior: float = PLAN_PRIOR,
     ) -> tuple[list, float]:
         started = time.perf_counter()
         out = []
@@ -358,6 +392,8 @@ def main() -> None:
                 temperature=temperature,
                 window=voice_window(song["tonic"], "middle") if writer else None,
                 keep_plan=writer,
+                plan_temperature=plan,
+                plan_prior=plan_prior,
             )
             ref = tonic_pitch(song["tonic"])
             out.append((np.array(tl.onset), np.array(tl.duration), ref + np.array(tl.pitch)))
@@ -368,13 +404,14 @@ def main() -> None:
             half = min(args.songs, len(pool) // 2)
             songs, others = pool[:half], pool[half : 2 * half]
             rows, seconds = {}, 0.0
-            for t in temperatures:
-                made, spent = sing(songs, t)
+            for t, plan, w in runs:
+                made, spent = sing(songs, t, plan=plan, plan_prior=w)
                 seconds += spent
-                name = f"model, temperature {t:g}"
+                name = f"model, temperature {t:g}, plan temperature {plan:g}, plan prior {w:g}"
                 rows[name] = judge(songs, made, Path(tmp))
-            rows["model raw (plan not kept, any register)"] = judge(
-                songs, sing(songs, temperatures[0], writer=False)[0], Path(tmp)
+            raw = sing(songs, temperatures[0], writer=False, plan=None, plan_prior=0.0)[0]
+            rows["model raw (plan sampled as is, not kept; any register)"] = judge(
+                songs, raw, Path(tmp)
             )
             if args.ablation:
                 rows["model without priors"] = judge(
@@ -397,7 +434,7 @@ def main() -> None:
                 f"syllables each, {syllables} syllables; meters: {meters}), model "
                 f"`{args.model}`, top-p 0.95, priors: stress {STRESS_BIAS:g}, repeat "
                 f"{REPEAT_PENALTY:g}, seed = song index, middle voice. Sampling: "
-                f"{seconds:.1f} s in all ({1000 * seconds / syllables / len(temperatures):.1f} ms "
+                f"{seconds:.1f} s in all ({1000 * seconds / syllables / len(runs):.1f} ms "
                 "per syllable)."
             )
             if title.startswith("lyrics") and args.split == "val":

@@ -79,6 +79,21 @@ def test_lines_keep_their_planned_bars(tok, keep_plan: bool) -> None:
     assert (broken == 0) == keep_plan
 
 
+def test_plan_temperature_only_at_a_lines_bars(tok) -> None:
+    """The grammar asks for its plan temperature exactly when a line's Bars_k comes next."""
+    grammar = LyricGrammar(
+        tok, lyric_slots(parse_lyrics(VERSE)), Meter(3, 4).weights(), plan_temperature=0.25
+    )
+    rng = np.random.default_rng(0)
+    asked = []
+    while not grammar.finished:
+        asked.append((grammar.phase, grammar.temperature()))
+        grammar.advance(int(rng.choice(np.flatnonzero(grammar.allowed()))))
+    assert {t for phase, t in asked if phase == "bars"} == {0.25}
+    assert {t for phase, t in asked if phase != "bars"} == {None}
+    assert sum(phase == "bars" for phase, _ in asked) == VERSE.count("\n") + 1
+
+
 def test_training_record_of_a_made_up_song(tok) -> None:
     """The shard builder's view of a lyrics_melody record: lines, stress, one note each."""
     from symbolic.data.lyric_shards import song_tokens

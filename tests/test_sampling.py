@@ -176,3 +176,43 @@ def test_role_limits_bound_drum_hits_and_bass_notes_per_onset(tok, role_limits):
         assert most == {"Program_33": ROLE_LIMITS["Bass"], "Program_-1": ROLE_LIMITS["Drums"]}
     else:
         assert most["Program_33"] > 1 and max(most.values()) <= MAX_CHORD
+
+
+class _EveryOther:
+    """Any token; every other step at the grammar's own temperature (0: the most likely)."""
+
+    finished = False
+
+    def __init__(self, vocab: int, temperature: float | None) -> None:
+        self.vocab, self.step, self.own = vocab, 0, temperature
+
+    def feed(self, ids) -> None:
+        pass
+
+    def allowed(self) -> np.ndarray:
+        return np.ones(self.vocab, bool)
+
+    def advance(self, idx: int) -> None:
+        self.step += 1
+
+    def bias(self) -> None:
+        return None
+
+    def temperature(self) -> float | None:
+        return self.own if self.step % 2 == 0 else None
+
+
+def test_grammar_temperature_overrides_the_samplers_at_its_steps(hf_model, tok):
+    """A grammar asking for temperature 0 at even steps gets the greedy token there, in
+    every sample; with None everywhere the output is the plain sampler's."""
+    fast = FastDecoder.from_hf(hf_model)
+    cfg = SampleConfig(max_new_tokens=12, seed=3, temperature=1.5)
+    greedy = sample(fast, [tok.bos_id], config=SampleConfig(max_new_tokens=1, temperature=0))
+    mixed = sample(fast, [tok.bos_id], [_EveryOther(tok.vocab_size, 0.0) for _ in range(4)],
+                   cfg, num_samples=4)  # fmt: skip
+    assert all(run[0] == greedy[0][0] for run in mixed)
+    assert len({tuple(run[1::2]) for run in mixed}) > 1  # the other steps still sample
+    plain = sample(fast, [tok.bos_id], config=cfg, num_samples=4)
+    unset = sample(fast, [tok.bos_id], [_EveryOther(tok.vocab_size, None) for _ in range(4)],
+                   cfg, num_samples=4)  # fmt: skip
+    assert unset == plain

@@ -186,8 +186,9 @@ def sample(
     `grammars` (`symbolic.tokenize.base.Grammar`), one per sample, restrict every step to the
     tokens `allowed()` (so the sequence stays decodable) and add their `bias()` to the step's
     logits where it is not None (a prior that depends on where the sequence is, e.g. stressed
-    syllables towards strong beats). They are fed the prompt here. A sequence stops when its
-    grammar finishes, at `eos_id`, or at `max_new_tokens`.
+    syllables towards strong beats), and sample at their `temperature()` where it is not None
+    (a sharper choice at some steps, e.g. a line's length). They are fed the prompt here. A
+    sequence stops when its grammar finishes, at `eos_id`, or at `max_new_tokens`.
     `prefix` (n, d) vectors go before the prompt (a text-conditioned model's text prefix);
     `bias` (vocab,) is added to every step's logits (a soft preference, e.g. for a key's scale).
     The seed alone fixes the output: same inputs and seed give the same ids.
@@ -232,11 +233,19 @@ def sample(
             if not mask.any(-1).all():
                 raise SymgenError("the grammar allows no next token (a bug); try another --seed")
             logits = logits.masked_fill(~mask, -math.inf)
+        own = [None if grammars is None or d else g.temperature() for g, d in
+               zip(grammars or [None] * num_samples, done, strict=True)]  # fmt: skip
         if config.temperature <= 0:
             nxt = logits.argmax(-1)
-        else:
+        elif all(t is None for t in own):
             probs = _filter_logits(logits / config.temperature, config.top_k, config.top_p)
             nxt = torch.multinomial(probs.softmax(-1), 1, generator=gen).squeeze(-1)
+        else:
+            temps = torch.tensor([config.temperature if t is None else t for t in own])
+            scaled = logits / temps.clamp(min=1e-6)[:, None]
+            probs = _filter_logits(scaled, config.top_k, config.top_p)
+            drawn = torch.multinomial(probs.softmax(-1), 1, generator=gen).squeeze(-1)
+            nxt = torch.where(temps > 0, drawn, logits.argmax(-1))
         ids = nxt.tolist()
         for i, idx in enumerate(ids):
             if done[i]:

@@ -1,16 +1,17 @@
 """`symgen lyric2melody "LYRICS"`: a singable melody for English lyrics, one note per syllable.
 
-Condition → tokens → sample → score: the lyrics become syllables with stress and their place
-in the word and line (`symbolic.lyrics`), these become the lyric tokens the grammar forces
+Condition → tokens → sample → score: the lyrics become syllables with stress and their place in
+the word and line (`symbolic.lyrics`), these become the lyric tokens the grammar forces
 (`symbolic.tokenize.lyric`), the `lyric2melody` model plans per line the bars it takes (as the
-songs it learned from do in that meter) and writes per syllable a skeleton flag, bar chords,
-onset, pitch and duration, with each line kept inside its planned bars and the stress-to-beat
-and repetition priors added to its logits, and the score gets a "Voice" track (GM 53, Voice
-Oohs) whose lyric events sit on the note onsets (one syllable per note, so no melismas), the
-asked key, meter and tempo, and optionally a "Chords" track (GM 0) from the sampled chords,
-one per bar. The header names the meter (the lead sheets it learned from have 4/4, 2/2, 3/4,
-6/8 and 2/4), and onsets count in its bars. Long lyrics are sampled in windows of the training
-length, each starting with the previous line.
+songs it learned from do in that meter; sampled cooler than the notes and nudged toward the
+bars its syllables take at the meter's usual rate) and writes per syllable a skeleton flag, bar
+chords, onset, pitch and duration, with each line kept inside its planned bars and the
+stress-to-beat and repetition priors added to its logits, and the score gets a "Voice" track
+(GM 53, Voice Oohs) whose lyric events sit on the note onsets (one syllable per note, so no
+melismas), the asked key, meter and tempo, and optionally a "Chords" track (GM 0) from the
+sampled chords, one per bar. The header names the meter (the lead sheets it learned from have
+4/4, 2/2, 3/4, 6/8 and 2/4), and onsets count in its bars. Long lyrics are sampled in windows
+of the training length, each starting with the previous line.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ LONG_LINE = 16  # syllables: longer lyric lines are sung as several lines
 STRESS_BIAS = 0.5
 REPEAT_PENALTY = 0.7
 TEMPERATURE = LyricRequest.temperature  # why 1.1: `symbolic.tasks.requests`
+PLAN_TEMPERATURE = 0.5  # of a line's Bars_k: chosen on the dev lead sheets (bench_lyric2melody)
+PLAN_PRIOR = 1.0  # nats per doubling off a plan away from `syllable_rate`'s: chosen there too
+# Median syllables per bar of the OpenEWLD training lead sheets by meter (the other meters
+# have under ten songs), measured by `python benchmarks/bench_lyric2melody.py --rates`.
+SYLLABLES_PER_BAR = {"4/4": 3.26, "2/2": 2.69, "3/4": 1.96, "6/8": 3.35, "2/4": 2.38}
 TPQ = 480
 
 
@@ -80,6 +86,13 @@ def lyric_slots(lyrics: Lyrics) -> list[SyllableSlot]:
     )
 
 
+def syllable_rate(meter: Meter) -> float:
+    """Syllables per bar a song in `meter` usually sings (`SYLLABLES_PER_BAR`; other meters
+    scale 4/4's by their bar length)."""
+    rate = SYLLABLES_PER_BAR.get(str(meter))
+    return rate if rate is not None else SYLLABLES_PER_BAR["4/4"] * meter.bar_16ths / 16
+
+
 def tonic_pitch(tonic: int, voice: str = "middle") -> int:
     """The tonic's MIDI pitch the relative pitches count from: the one whose upper sixth (a
     melody's usual middle) lies nearest the middle of the voice's range."""
@@ -116,6 +129,8 @@ def compose(
     repeat_penalty: float = REPEAT_PENALTY,
     window: tuple[int, int] | None = None,
     keep_plan: bool = True,
+    plan_temperature: float | None = PLAN_TEMPERATURE,
+    plan_prior: float = PLAN_PRIOR,
 ):
     """Sample the melody tokens for `slots`, relative pitches inside `window` (a voice's),
     each line inside the bars the model planned for it unless `keep_plan` is off; returns the
@@ -132,7 +147,17 @@ def compose(
         prompt = prefix + _context(tok, ids)
         timeline = tok.decode(ids, grid)
         grammar = LyricGrammar(
-            tok, slots[done:], weights, stress_bias, repeat_penalty, timeline, window, keep_plan
+            tok,
+            slots[done:],
+            weights,
+            stress_bias,
+            repeat_penalty,
+            timeline,
+            window,
+            keep_plan,
+            plan_temperature,
+            syllable_rate(meter),
+            plan_prior,
         )
         config = SampleConfig(
             temperature=temperature,

@@ -400,6 +400,10 @@ class AbcGrammar:
         """No logit prior: the mask alone constrains ABC."""
         return None
 
+    def temperature(self) -> None:
+        """The sampler's temperature at every step."""
+        return None
+
     def _allowed(self) -> np.ndarray:
         """The mask before the empty-mask safety net."""
         if self.finished:

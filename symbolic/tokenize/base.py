@@ -42,6 +42,10 @@ class Grammar(Protocol):
         """A float logit bias over the vocabulary for the next step, or None for none."""
         ...
 
+    def temperature(self) -> float | None:
+        """The sampling temperature of the next step in place of the sampler's, or None."""
+        ...
+
 
 @runtime_checkable
 class Tokenizer(Protocol):

@@ -744,3 +744,7 @@ class GridGrammar:
     def bias(self) -> None:
         """No logit prior here (the infill task passes its harmonic prior to the sampler)."""
         return None
+
+    def temperature(self) -> None:
+        """The sampler's temperature at every step."""
+        return None

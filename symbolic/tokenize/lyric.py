@@ -308,8 +308,10 @@ class LyricGrammar:
     two priors to the logits: stress to beat, ``stress_bias`` × metrical weight on the onset
     positions of stressed syllables (half for secondary stress, a quarter against for unstressed
     ones in longer words); and ``repeat_penalty`` off the previous note's pitch, since sampling
-    repeats notes more than the songs do. Pass the `timeline` of the previous window to
-    continue a song.
+    repeats notes more than the songs do. `plan_temperature` (None: the sampler's) samples
+    the ``Bars_k`` plans: lower keeps a line near the bars such lines usually take; with a
+    `plan_rate` (syllables per bar in the meter), ``plan_prior`` × |log2(k / expected bars)|
+    comes off each plan. Pass the `timeline` of the previous window to continue a song.
     """
 
     def __init__(
@@ -322,6 +324,9 @@ class LyricGrammar:
         timeline: Timeline | None = None,
         window: tuple[int, int] | None = None,
         keep_plan: bool = True,
+        plan_temperature: float | None = None,
+        plan_rate: float | None = None,
+        plan_prior: float = 0.0,
     ) -> None:
         if not slots:
             raise SymgenError("no syllables to sing")
@@ -353,6 +358,14 @@ class LyricGrammar:
         self.stress_bias = stress_bias
         self.repeat_penalty = repeat_penalty
         self.keep_plan = keep_plan
+        self.plan_temperature = plan_temperature
+        self.plan_prior = plan_prior if plan_rate else 0.0
+        starts = [i for i, s in enumerate(self.slots) if s.line_start] + [len(self.slots)]
+        self._line_bars = {  # per line's first slot: the bars its syllables take at plan_rate
+            a: (b - a) / plan_rate for a, b in zip(starts, starts[1:], strict=False) if plan_rate
+        }
+        self._bars_ids = tok.class_ids["bars"]
+        self._bars_values = np.array([tok.kinds[i][1] for i in self._bars_ids], dtype=np.float32)
 
     def feed(self, ids: Iterable[int]) -> None:
         """The prompt: header and earlier windows, whose notes `timeline` already holds."""
@@ -404,6 +417,10 @@ class LyricGrammar:
     def bias(self) -> np.ndarray:
         """Logit bias of the priors (zero except on onset positions and the repeated pitch)."""
         out = np.zeros(self.tok.vocab_size, dtype=np.float32)
+        if self.phase == "bars" and self.plan_prior and self.k in self._line_bars:
+            expected = max(self._line_bars[self.k], 0.5)
+            out[self._bars_ids] = -self.plan_prior * np.abs(np.log2(self._bars_values / expected))
+            return out
         if self.phase == "pitch" and self.timeline.pitch:
             out[self.tok.id("pitch", self.timeline.pitch[-1])] = -self.repeat_penalty
         if self.phase != "time" or self.finished:
@@ -412,6 +429,10 @@ class LyricGrammar:
         scale = {1: 1.0, 2: 0.5}.get(slot.stress, -0.25 if slot.word_position != "s" else 0.0)
         out[self._pos_ids] = self.stress_bias * scale * self._weights
         return out
+
+    def temperature(self) -> float | None:
+        """`plan_temperature` for a line's bars, else the sampler's."""
+        return self.plan_temperature if self.phase == "bars" else None
 
     def advance(self, i: int) -> None:
         """Take token `i` (one the mask allowed)."""

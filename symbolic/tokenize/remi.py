@@ -311,6 +311,10 @@ class RemiGrammar:
         """No logit prior: the mask alone constrains REMI."""
         return None
 
+    def temperature(self) -> None:
+        """The sampler's temperature at every step."""
+        return None
+
     @property
     def position_ids(self) -> np.ndarray:
         return self.masks["position_ids"]
