@@ -42,15 +42,16 @@ OPENING, NEW = 8, 8
 FIGURES = ("kit", "kick+snare", "groove", "hits/bar", "bass pitch", "bass one-note", "vel std")
 
 
-def pieces(source: str, limit: int) -> list:
-    """Validation pieces of a source with drums and at least OPENING + NEW bars."""
+def pieces(source: str, limit: int, drums: bool = True, bars: int = OPENING + NEW) -> list:
+    """Up to `limit` validation pieces of a source with at least `bars` bars (and drums, if
+    `drums`)."""
     root = data_root()
     out = []
     for item in list_items(source, root):
         piece = load_piece(source, item, root)
-        if piece is None or piece_split(piece) != "val" or not drum_tracks(piece.score):
+        if piece is None or piece_split(piece) != "val" or (drums and not drum_tracks(piece.score)):
             continue
-        if len(bar_lines(piece.score)) >= OPENING + NEW:
+        if len(bar_lines(piece.score)) >= bars:
             out.append(piece)
         if len(out) == limit:
             break

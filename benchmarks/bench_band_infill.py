@@ -30,9 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 from _results import append_section  # noqa: E402
+from bench_band import pieces as band_pieces  # noqa: E402
 
-from symbolic.data.sources import list_items, load_piece  # noqa: E402
-from symbolic.data.split import piece_split  # noqa: E402
 from symbolic.eval.band import (  # noqa: E402
     bass_measures,
     bass_root_share,
@@ -41,7 +40,6 @@ from symbolic.eval.band import (  # noqa: E402
     drum_tracks,
     velocity_spread,
 )
-from symbolic.paths import data_root  # noqa: E402
 from symbolic.score import bar_lines, load, save_midi  # noqa: E402
 from symbolic.tasks.infill import InfillRequest, infill  # noqa: E402
 from symbolic.theory.chords import parse_chord  # noqa: E402
@@ -53,21 +51,12 @@ NAN = float("nan")
 
 
 def pieces(source: str, limit: int, drums: bool) -> list:
-    """The first `BARS` bars of up to `limit` validation pieces of `source` that have that
-    many bars (and drums, if `drums`)."""
-    root = data_root()
+    """The first `BARS` bars of up to `limit` validation pieces of `source` that have more
+    (and drums, if `drums`), with their ids."""
     out = []
-    for item in list_items(source, root):
-        piece = load_piece(source, item, root)
-        if piece is None or piece_split(piece) != "val":
-            continue
-        if drums and not drum_tracks(piece.score):
-            continue
-        lines = bar_lines(piece.score)
-        if len(lines) > BARS:
-            out.append((piece.id, piece.score.clip(0, int(lines[BARS]), clip_end=True)))
-        if len(out) == limit:
-            break
+    for piece in band_pieces(source, limit, drums, BARS + 1):
+        end = int(bar_lines(piece.score)[BARS])
+        out.append((piece.id, piece.score.clip(0, end, clip_end=True)))
     return out
 
 
