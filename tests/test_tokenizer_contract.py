@@ -150,11 +150,16 @@ def test_grid_grammar_walks_a_real_grid(chorale: Score) -> None:
 
 
 def test_lyric_grammar_forces_the_syllables() -> None:
-    """The lyric grammar from the contract's `grammar(**constraints)` forces the lyric tokens."""
+    """The lyric grammar from the contract's `grammar(**constraints)` forces the lyric tokens
+    and, after a line's first token, offers exactly the line's bar plans."""
     tok = get_tokenizer("lyric2melody")
     slots = _slots()
     grammar = tok.grammar(slots=slots, weights=Meter(4, 4).weights())
-    first = tok.condition_ids(slots[0])
+    first = tok.condition_ids(slots[0], bars=2)
     for idx in first:
-        assert np.flatnonzero(grammar.allowed()).tolist() == [idx]
+        allowed = np.flatnonzero(grammar.allowed()).tolist()
+        if tok.kinds[idx][0] == "bars":
+            assert allowed == sorted(tok.class_ids["bars"])
+        else:
+            assert allowed == [idx]
         grammar.advance(idx)
