@@ -94,6 +94,34 @@ def test_plan_temperature_only_at_a_lines_bars(tok) -> None:
     assert sum(phase == "bars" for phase, _ in asked) == VERSE.count("\n") + 1
 
 
+def test_plan_prior_pulls_the_song_back_to_its_rate(tok) -> None:
+    """After a line that took far more bars than its syllables need, the prior favours
+    shorter plans for the next line than that line's own share, and none after one on rate."""
+    slots = lyric_slots(parse_lyrics(VERSE))
+    rate = 3.0
+    bars_ids = tok.class_ids["bars"]
+
+    def favoured_second_plan(first: int) -> tuple[int, float]:
+        grammar = LyricGrammar(tok, slots, Meter(4, 4).weights(), plan_rate=rate, plan_prior=1.0)
+        lines = 0
+        while True:
+            if grammar.phase == "bars":
+                lines += 1
+                if lines == 2:
+                    best = bars_ids[int(np.argmax(grammar.bias()[bars_ids]))]
+                    own = (grammar._line_ends[grammar.k] - grammar.k) / rate
+                    return tok.kinds[best][1], own
+                grammar.advance(tok.id("bars", first))
+            else:
+                grammar.advance(int(np.flatnonzero(grammar.allowed())[0]))
+
+    first_line = next(i for i, s in enumerate(slots[1:], 1) if s.line_start)
+    on_rate, own = favoured_second_plan(round(first_line / rate))
+    overran, _ = favoured_second_plan(8)
+    assert abs(on_rate - own) <= 1
+    assert overran < on_rate and overran <= own / 2 + 1
+
+
 def test_training_record_of_a_made_up_song(tok) -> None:
     """The shard builder's view of a lyrics_melody record: lines, stress, one note each."""
     from symbolic.data.lyric_shards import song_tokens

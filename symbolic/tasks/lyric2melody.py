@@ -43,7 +43,7 @@ STRESS_BIAS = 0.5
 REPEAT_PENALTY = 0.7
 TEMPERATURE = LyricRequest.temperature  # why 1.1: `symbolic.tasks.requests`
 PLAN_TEMPERATURE = 0.5  # of a line's Bars_k: chosen on the dev lead sheets (bench_lyric2melody)
-PLAN_PRIOR = 1.0  # nats per doubling off a plan away from `syllable_rate`'s: chosen there too
+PLAN_PRIOR = 1.0  # nats per doubling off the plan that keeps the song at `syllable_rate`: dev too
 # Median syllables per bar of the OpenEWLD training lead sheets by meter (the other meters
 # have under ten songs), measured by `python benchmarks/bench_lyric2melody.py --rates`.
 SYLLABLES_PER_BAR = {"4/4": 3.26, "2/2": 2.69, "3/4": 1.96, "6/8": 3.35, "2/4": 2.38}
@@ -158,6 +158,7 @@ def compose(
             plan_temperature,
             syllable_rate(meter),
             plan_prior,
+            done,
         )
         config = SampleConfig(
             temperature=temperature,

@@ -311,7 +311,10 @@ class LyricGrammar:
     repeats notes more than the songs do. `plan_temperature` (None: the sampler's) samples
     the ``Bars_k`` plans: lower keeps a line near the bars such lines usually take; with a
     `plan_rate` (syllables per bar in the meter), ``plan_prior`` × |log2(k / expected bars)|
-    comes off each plan. Pass the `timeline` of the previous window to continue a song.
+    comes off each plan, the expected bars being what brings the song so far back to that
+    rate (within half to twice the line's own share), so that the lines' plans do not drift
+    apart from the song's length. Pass the `timeline` of the previous window and the
+    syllables it sang (`sung_before`) to continue a song.
     """
 
     def __init__(
@@ -327,6 +330,7 @@ class LyricGrammar:
         plan_temperature: float | None = None,
         plan_rate: float | None = None,
         plan_prior: float = 0.0,
+        sung_before: int = 0,
     ) -> None:
         if not slots:
             raise SymgenError("no syllables to sing")
@@ -361,9 +365,9 @@ class LyricGrammar:
         self.plan_temperature = plan_temperature
         self.plan_prior = plan_prior if plan_rate else 0.0
         starts = [i for i, s in enumerate(self.slots) if s.line_start] + [len(self.slots)]
-        self._line_bars = {  # per line's first slot: the bars its syllables take at plan_rate
-            a: (b - a) / plan_rate for a, b in zip(starts, starts[1:], strict=False) if plan_rate
-        }
+        self._line_ends = dict(zip(starts, starts[1:], strict=False))
+        self._rate = plan_rate
+        self._sung_before = sung_before
         self._bars_ids = tok.class_ids["bars"]
         self._bars_values = np.array([tok.kinds[i][1] for i in self._bars_ids], dtype=np.float32)
 
@@ -417,8 +421,8 @@ class LyricGrammar:
     def bias(self) -> np.ndarray:
         """Logit bias of the priors (zero except on onset positions and the repeated pitch)."""
         out = np.zeros(self.tok.vocab_size, dtype=np.float32)
-        if self.phase == "bars" and self.plan_prior and self.k in self._line_bars:
-            expected = max(self._line_bars[self.k], 0.5)
+        if self.phase == "bars" and self.plan_prior and self.k in self._line_ends:
+            expected = self._expected_bars()
             out[self._bars_ids] = -self.plan_prior * np.abs(np.log2(self._bars_values / expected))
             return out
         if self.phase == "pitch" and self.timeline.pitch:
@@ -429,6 +433,14 @@ class LyricGrammar:
         scale = {1: 1.0, 2: 0.5}.get(slot.stress, -0.25 if slot.word_position != "s" else 0.0)
         out[self._pos_ids] = self.stress_bias * scale * self._weights
         return out
+
+    def _expected_bars(self) -> float:
+        """The bars that bring the song, through the line starting at slot `k`, to `_rate`."""
+        t, end = self.timeline, self._line_ends[self.k]
+        start = max(t.plan_end or 0, t.end // self.bar)
+        own = (end - self.k) / self._rate
+        behind = (self._sung_before + end) / self._rate - start
+        return max(min(behind, 2 * own), own / 2, 0.5)
 
     def temperature(self) -> float | None:
         """`plan_temperature` for a line's bars, else the sampler's."""
