@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from symbolic.tokenize import get_tokenizer
-from symbolic.train.data import ResumableSampler
+from symbolic.train.data import ResumableSampler, warm_seed
 
 VOCAB = len(get_tokenizer("remi").vocab)  # the REMI spec's size (the shards are built with it)
 
@@ -196,6 +196,19 @@ def test_a_warm_start_carries_the_token_count_and_the_chain(tmp_path, shards):
     second = json.loads((tmp_path / "model-second" / "card.json").read_text())
     assert second["tokens_seen"] == first["tokens_seen"] + 3 * 2 * 64
     assert second["warm_start"] == [str(tmp_path / "model-first")]
+
+
+def test_a_warm_start_draws_new_data_for_new_weights(tmp_path):
+    """A run from scratch keeps its seed; one started from a model folder gets a seed of that
+    model's weights: the same folder the same data, a model trained further new data."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder, payload in ((first, b"weights one"), (second, b"weights two")):
+        folder.mkdir()
+        (folder / "config.json").write_text("{}")
+        (folder / "model.safetensors").write_bytes(payload)
+    assert warm_seed(3, "") == warm_seed(3, None) == 3
+    assert warm_seed(3, str(first)) == warm_seed(3, str(first)) != 3
+    assert warm_seed(3, str(first)) != warm_seed(3, str(second))
 
 
 def test_a_warm_start_grows_an_appended_vocabulary():

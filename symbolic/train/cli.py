@@ -26,6 +26,7 @@ from lightning.pytorch.cli import LightningCLI
 
 from symbolic.errors import SymgenError
 from symbolic.paths import checkpoint_dir
+from symbolic.train.data import warm_seed
 
 TASKS = ("lm", "infill", "chords")
 
@@ -187,6 +188,7 @@ def run(args: list[str]) -> None:
         cli.trainer.callbacks.append(RunTime(_seconds(cfg.run_time)))
     if cli.trainer.logger:
         cli.trainer.callbacks.append(LearningRateMonitor(logging_interval="step"))
+    cli.datamodule.seed = warm_seed(cli.datamodule.seed, cfg.model.get("init_from"))
     resume = ckpt_dir / "last.ckpt"
     cli.trainer.fit(cli.model, cli.datamodule, ckpt_path=str(resume) if resume.exists() else None)
     if cfg.export:

@@ -3,11 +3,15 @@
 Each window is a piece's prefix (BOS + controls or header) followed by a crop of its body that
 starts at a bar (so the model always sees the conditioning first). Data order and crops are a
 pure function of (seed, epoch, position), and the sampler's position is saved in Lightning
-checkpoints, so a killed run resumes with exactly the batches it would have seen.
+checkpoints, so a killed run resumes with exactly the batches it would have seen. A run that
+starts from an exported model instead (`init_from`, a model trained over many sessions) mixes
+its seed with that model's weights (`warm_seed`), so each session draws new windows rather
+than the same first ones again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -19,6 +23,18 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from symbolic.tokenize.base import SequenceTokenizer
 
 IGNORE = -100
+
+
+def warm_seed(seed: int, init_from: str | None) -> int:
+    """`seed` for a run from scratch; for one warm-started from the model folder `init_from`,
+    `seed` mixed with a digest of its weights (the same folder gives the same data)."""
+    if not init_from:
+        return seed
+    from symbolic.models.checkpoint import resolve
+
+    weights = resolve(init_from) / "model.safetensors"
+    digest = hashlib.sha256(weights.read_bytes()).digest()
+    return seed ^ int.from_bytes(digest[:4], "little")
 
 
 class WindowDataset(Dataset):
@@ -185,8 +201,16 @@ class DrawnDataModule(L.LightningDataModule):
         data = self.dataset(split, size, seed, augment)
         return DataLoader(data, batch_size=self.hparams.batch_size, shuffle=False)
 
+    @property
+    def seed(self) -> int:
+        return self.hparams.seed
+
+    @seed.setter
+    def seed(self, value: int) -> None:
+        self.hparams.seed = value
+
     def train_dataloader(self) -> DataLoader:
-        return self._loader("train", self.hparams.train_size, self.hparams.seed, True)
+        return self._loader("train", self.hparams.train_size, self.seed, True)
 
     def val_dataloader(self) -> DataLoader:
         return self._loader("val", self.hparams.val_size, 12345, False)
