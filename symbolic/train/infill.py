@@ -314,6 +314,7 @@ class InfillModule(L.LightningModule):
             "val_loss_per_masked_cell": round(float(metrics["val/loss"]), 4) if metrics else None,
             "val_loss_unit": "nats per masked cell (K slots x pitch, duration, velocity)",
             "train_steps": int(self.trainer.global_step),
+            "warm_start": [self.hparams.init_from] if self.hparams.init_from else [],
             "data": build.get("source"),
             "tokenizer": "grid",
         }
