@@ -48,6 +48,27 @@ def test_captions_vary_and_leave_things_out():
     assert any("chords" in named for _, named in texts)
 
 
+@pytest.mark.parametrize(
+    ("velocity", "spread", "level"),
+    [(48, 12.0, "soft"), (110, 9.0, "loud"), (80, 15.0, "medium"), (80, 0.0, None)],
+)
+def test_captions_say_how_loud_a_performed_piece_plays(velocity, spread, level):
+    """Dynamics words come from the velocities of performed pieces only (notation has one)."""
+    from symbolic.data.captions import DYNAMICS
+
+    record = {**RECORDS[0], "velocity": velocity, "velocity_spread": spread}
+    texts = [caption(record, np.random.default_rng(i)) for i in range(40)]
+    said = [t for t, named in texts if "dynamics" in named]
+    if level is None:
+        assert not said
+        return
+    assert 10 <= len(said) <= 30
+    others = {w for name, words in DYNAMICS.items() if name != level for w in words}
+    for text in said:
+        assert any(w in text for w in DYNAMICS[level]), text
+        assert not any(f" {w}," in f" {text}," or text.endswith(w) for w in others), text
+
+
 def test_chord_symbols():
     assert chord_symbol("C:min7/b3") == "Cm7"
     assert chord_symbol("Bb-7") == "Bbm7"

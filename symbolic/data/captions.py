@@ -2,10 +2,11 @@
 
 A caption names some of: style (from the source; for the sources of many styles, groove, band
 and openewld, from the record's own style), key, tempo (a bpm number or a word whose
-range holds it), meter, instruments, mood (from mode and tempo), density, length and the
-opening chords, in varied wording and order. Each attribute is left out now and then, so the
-text2midi model learns to fill what a prompt leaves open. `write_captions` stores K variants per
-piece as embeddings beside the shards (`captions.{split}.npy`, float16, pieces × K × 384).
+range holds it), meter, instruments, mood (from mode and tempo), dynamics (performed pieces
+only), density, length and the opening chords, in varied wording and order. Each attribute is
+left out now and then, so the text2midi model learns to fill what a prompt leaves open.
+`write_captions` stores K variants per piece as embeddings beside the shards
+(`captions.{split}.npy`, float16, pieces × K × 384).
 """
 
 from __future__ import annotations
@@ -22,7 +23,15 @@ from symbolic.theory.gm import DRUMS, PROGRAM_NAMES
 
 VARIANTS = 8
 KEEP = {"style": 0.9, "key": 0.75, "tempo": 0.7, "meter": 0.6, "instruments": 0.75, "mood": 0.4,
-        "density": 0.25, "length": 0.3, "chords": 0.3}  # fmt: skip
+        "density": 0.25, "length": 0.3, "chords": 0.3, "dynamics": 0.5}  # fmt: skip
+# how loud a performed piece plays (median velocity below 64, above 96, between); a piece with
+# one velocity everywhere (converted from notation) gets no dynamics words
+DYNAMICS = {
+    "soft": ("played softly", "soft", "quiet", "gentle dynamics"),
+    "loud": ("loud", "played hard", "powerful and loud", "with loud dynamics"),
+    "medium": ("with expressive dynamics", "with dynamics", "with a human feel"),
+}
+PERFORMED_SPREAD = 6.0  # velocity standard deviation from which a piece counts as performed
 
 STYLE_PHRASES: dict[str, tuple[str, ...]] = {
     "chorales": ("a Bach chorale", "a four-part chorale", "a baroque chorale harmonisation",
@@ -161,6 +170,10 @@ def caption(record: dict, rng: np.random.Generator) -> tuple[str, list[str]]:
     )  # fmt: skip
     if record.get("programs"):
         clauses["instruments"] = _instruments_text(record["programs"], rng)
+    if float(record.get("velocity_spread") or 0) >= PERFORMED_SPREAD:
+        velocity = float(record["velocity"])
+        level = "soft" if velocity < 64 else "loud" if velocity > 96 else "medium"
+        clauses["dynamics"] = str(rng.choice(DYNAMICS[level]))
     density = float(record.get("density") or 0)
     clauses["density"] = "with sparse texture" if density < 8 else "with a dense texture"
     clauses["length"] = f"{record.get('bars', 16)} bars long"

@@ -6,6 +6,7 @@ control tokens, so one string serves the caption, the control token and the card
 
 from __future__ import annotations
 
+import numpy as np
 from symusic import Score
 
 from symbolic.errors import SymgenError
@@ -27,6 +28,8 @@ FIELDS: tuple[str, ...] = (
     "bars",
     "notes",
     "density",
+    "velocity",
+    "velocity_spread",
 )
 
 
@@ -81,6 +84,7 @@ def normalize(piece_id: str, source: str, style: str, meta: dict, score: Score |
             bars=bars,
             notes=notes,
             density=round(notes / bars, 2) if bars else 0.0,
+            **_velocities(score),
         )
     else:
         out.update(
@@ -91,5 +95,20 @@ def normalize(piece_id: str, source: str, style: str, meta: dict, score: Score |
             bars=None,
             notes=None,
             density=None,
+            velocity=None,
+            velocity_spread=None,
         )
     return out
+
+
+def _velocities(score: Score) -> dict:
+    """Median and standard deviation of the note velocities (how loud, and how performed: a
+    score converted from notation has one velocity everywhere)."""
+    parts = [t.notes.numpy()["velocity"] for t in score.tracks if t.note_num()]
+    if not parts:
+        return {"velocity": None, "velocity_spread": None}
+    velocity = np.concatenate(parts).astype(float)
+    return {
+        "velocity": int(np.median(velocity)),
+        "velocity_spread": round(float(velocity.std()), 1),
+    }

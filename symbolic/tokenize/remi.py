@@ -29,7 +29,13 @@ DRUM_BEATS = 0.5  # the longest drum hit the grammar allows (they are encoded a 
 
 
 class RemiTokenizer:
-    """miditok REMI (programs, tempos, time signatures, no velocity) with conditioning tokens."""
+    """miditok REMI (programs, tempos, time signatures, velocity) with conditioning tokens.
+
+    With the spec's `compact_programs`, a Program token stands only where the instrument
+    changes or a bar starts (miditok's decoder carries the current program), and drum hits have
+    no Duration (miditok's `use_note_duration_programs` without -1): a bar of band music takes
+    about a sixth fewer tokens, and a window cut at any Bar still names its instruments.
+    """
 
     name = "remi"
 
@@ -60,6 +66,8 @@ class RemiTokenizer:
         self.positions_per_beat = max(cfg["beat_res"].values())
         self.types = np.array([t.split("_", 1)[0] for t in self.id_to_token])
         self.has_velocity = bool(cfg.get("use_velocities"))
+        self.compact = bool(spec.get("compact_programs"))
+        self.drum_durations = -1 in self.miditok.config.use_note_duration_programs
         self.grammar_tables: dict | None = None  # the sampling grammar's masks, made once
 
     @property
@@ -68,8 +76,18 @@ class RemiTokenizer:
 
     def encode(self, score: Score) -> list[int]:
         """REMI ids of a score (one stream for all tracks), without BOS/EOS."""
-        seq = self.miditok.encode(self.prepare(score))
-        return list(seq.ids)
+        ids = np.asarray(self.miditok.encode(self.prepare(score)).ids, dtype=np.int64)
+        return (self.drop_repeated_programs(ids) if self.compact else ids).tolist()
+
+    def drop_repeated_programs(self, ids: np.ndarray) -> np.ndarray:
+        """`ids` without the Program tokens that repeat the previous one inside the same bar."""
+        kinds = self.types[ids]
+        programs = np.flatnonzero(kinds == "Program")
+        bar = np.cumsum(kinds == "Bar")[programs]
+        repeat = (ids[programs[1:]] == ids[programs[:-1]]) & (bar[1:] == bar[:-1])
+        keep = np.ones(len(ids), dtype=bool)
+        keep[programs[1:][repeat]] = False
+        return ids[keep]
 
     def prepare(self, score: Score) -> Score:
         """The score as it is encoded: with velocities in the vocabulary, drum hits are a 16th
@@ -156,8 +174,11 @@ class RemiTokenizer:
         """Learn BPE merges with miditok's `train` (fewer, longer tokens for research models).
 
         `encode`/`decode` then work on BPE ids; the grammar (and so the shipped models)
-        stays on the base vocabulary.
+        stays on the base vocabulary. miditok learns the merges on its own streams, so a
+        `compact_programs` spec cannot be used.
         """
+        if self.compact:
+            raise SymgenError("BPE needs a REMI spec without compact_programs")
         self.miditok.train(vocab_size=vocab_size, model="BPE", files_paths=[str(f) for f in files])
 
     @property
@@ -195,7 +216,9 @@ class RemiGrammar:
     """Which REMI token may come next, so that every sampled sequence decodes.
 
     Order inside a bar: Bar, TimeSig, then per onset Position (strictly increasing, inside the
-    bar), an optional Tempo, then notes as Program, Pitch (PitchDrum for drums), Duration.
+    bar), an optional Tempo, then notes as Program, Pitch (PitchDrum for drums), Velocity,
+    Duration; compact streams leave out a Program that repeats the current one within a bar,
+    and drum Durations.
     Constraints: `programs` (allowed GM programs, 128 = drums), `meter` ("3/4"), `tempo` (bpm:
     forced on the first onset, no changes after), `max_bars` (EOS instead of the next Bar),
     `require_programs` (a bar closes only once every allowed program has played in it),
@@ -269,29 +292,31 @@ class RemiGrammar:
         if p == "Position":
             if self.forced_tempo and not self.tempo_done:
                 return self.tempo_mask
-            return self.program_mask | (self.tempo_mask if not self.forced_tempo else m["none"])
+            tempo = self.tempo_mask if not self.forced_tempo else m["none"]
+            return self._note_starts(self.program_mask) | tempo
         if p == "Program":
-            mask = m["PitchDrum"] if self.program == -1 else m["Pitch"]
-            used = [i for prog, i in self.sounding if prog == self.program_id]
-            if used:  # the same note twice at one onset is an error miditok counts
-                mask = mask.copy()
-                mask[used] = False
-            return mask
+            return self._pitch_mask()
         if p in ("Pitch", "PitchDrum"):
-            return m["Velocity"] if self.tok.has_velocity else self._duration_mask()
+            if self.tok.has_velocity:
+                return m["Velocity"]
+            p = "Velocity"
         if p == "Velocity":
-            return self._duration_mask()
-        # after TimeSig, Tempo or Duration: a later position, the next bar, or the end
+            if self.program != -1 or self.tok.drum_durations:
+                return self._duration_mask()
+            p = "Duration"  # a drum hit without a Duration token ends at its velocity
+        # after TimeSig, Tempo or a note: a later position, the next bar, or the end
         mask = m["none"].copy()
         missing = self.required - self.played if self.bars else set()
         if p in ("Duration", "Tempo"):
             if missing:  # only what the bar still lacks: no endless notes of one instrument
-                mask[list(missing)] = True
+                programs = m["none"].copy()
+                programs[list(missing)] = True
             else:
-                mask |= self.program_mask
+                programs = self.program_mask.copy()
             sizes = Counter(prog for prog, _ in self.sounding)
             full = [prog for prog, n in sizes.items() if n >= self.onset_limit[prog]]
-            mask[full] = False  # a bounded chord per instrument and onset: no runaway stacks
+            programs[full] = False  # a bounded chord per instrument and onset: no runaway stacks
+            mask |= self._note_starts(programs)
         start = self.position + 1
         mask[self.position_ids[start : self.positions_in_bar]] = True
         if missing:
@@ -302,6 +327,23 @@ class RemiGrammar:
             mask[self.tok.vocab["Bar_None"]] = True
             if p == "Duration" and self.max_bars is None:
                 mask[self.tok.eos_id] = True
+        return mask
+
+    def _note_starts(self, programs: np.ndarray) -> np.ndarray:
+        """How a note of one of `programs` may start: its Program token, or in a compact stream
+        the current program's pitches directly (its Program token is not repeated)."""
+        if not (self.tok.compact and self.program_id >= 0):
+            return programs
+        mask = programs.copy()
+        mask[self.program_id] = False
+        return mask | self._pitch_mask() if programs[self.program_id] else mask
+
+    def _pitch_mask(self) -> np.ndarray:
+        mask = self.masks["PitchDrum"] if self.program == -1 else self.masks["Pitch"]
+        used = [i for prog, i in self.sounding if prog == self.program_id]
+        if used:  # the same note twice at one onset is an error miditok counts
+            mask = mask.copy()
+            mask[used] = False
         return mask
 
     def _duration_mask(self) -> np.ndarray:
@@ -330,6 +372,8 @@ class RemiGrammar:
             self.position = -1
             self.sounding.clear()
             self.played.clear()
+            if self.tok.compact:  # a bar names its first instrument again
+                self.program, self.program_id = None, -1
         elif kind == "TimeSig":
             num, den = token.split("_")[1].split("/")
             self.positions_in_bar = int(num) * self.tok.positions_per_beat
