@@ -4,24 +4,29 @@ For each validation piece of the REMI shards (hash split, never trained on) a pl
 prompt names its style, key, tempo (a bpm, or for every third prompt a tempo word), meter and
 instruments; the output MIDI alone is judged: key by music21's `analyze('key')` (tonic and mode
 as asked), tempo within ±5% of the bpm or inside the word's range, first time signature as
-asked, a track with notes in every asked GM family. Also: compression ratio (CR,
+asked, a track with notes in every asked GM family; where the prompt names drums or a bass,
+the drum and bass measures of `symbolic.eval.band` (kit share, kick+snare share, groove
+consistency, hits per bar; bass median pitch, one note at a time). Also: compression ratio (CR,
 `symbolic.eval.text2midi`) of the outputs beside the same number of bars of real pieces; a
 style classifier fitted on training pieces applied to the outputs (confusion matrix, with its
-accuracy on real validation pieces for reference); a cold `symgen text2midi` process for 16
+accuracy on real validation pieces for reference) for the styles with at least `--min-train`
+training pieces; a cold `symgen text2midi` process for 16
 bars, time split into load, parse, sample and write.
 
-    python benchmarks/bench_text2midi.py --shards data_cache/remi [--prompts 100] [--record]
+    python benchmarks/bench_text2midi.py --shards data_cache/remi3 [--prompts 100] [--record]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from itertools import zip_longest
 from pathlib import Path
 
@@ -41,6 +46,15 @@ STYLE_WORDS = {
     "folk": "a folk tune",
     "jazz": "a jazz piece",
     "classical": "a classical string quartet",
+    "rock": "a rock song",
+    "funk": "a funk groove",
+    "latin": "a latin groove",
+    "hip-hop": "a hip-hop beat",
+    "swing": "a swing tune",
+    "metal": "a heavy metal song",
+    "electronic": "an electronic track",
+    "soul": "a soul song",
+    "blues": "a blues",
 }
 KEY_WORDS = {"b": "-flat", "#": "-sharp"}
 
@@ -52,11 +66,20 @@ def key_words(key: str) -> str:
     return f"{tonic} {'minor' if minor else 'major'}"
 
 
-def prompts(shards: Path, limit: int) -> list[dict]:
+def styles_with_data(shards: Path, minimum: int) -> set[str]:
+    """The styles of at least `minimum` training pieces (the ones the targets cover)."""
+    metas = [json.loads(x) for x in (shards / "meta.jsonl").read_text().splitlines()]
+    counts = Counter(m["style"] for m in metas if m["split"] == "train")
+    return {style for style, n in counts.items() if n >= minimum and style in STYLE_WORDS}
+
+
+def prompts(shards: Path, limit: int, styles: set[str]) -> list[dict]:
     out = []
     for line in (shards / "meta.jsonl").read_text().splitlines():
         meta = json.loads(line)
         if meta["split"] != "val" or meta.get("transpose") or not meta.get("key"):
+            continue
+        if meta["style"] not in styles:
             continue
         programs = list(dict.fromkeys(meta["programs"]))[:4]
         names = [program_name(p % 128, p == 128).lower() for p in programs]
@@ -88,8 +111,11 @@ def prompts(shards: Path, limit: int) -> list[dict]:
     return mixed[:limit]
 
 
-def real_pieces(shards: Path, split: str, bars: int, per_style: int) -> tuple[list, list[str]]:
-    """The first `bars` bars of up to `per_style` pieces per style of a split, and their styles."""
+def real_pieces(
+    shards: Path, split: str, bars: int, per_style: int, judged: set[str]
+) -> tuple[list, list[str]]:
+    """The first `bars` bars of up to `per_style` pieces per style in `judged` of a split, and
+    their styles."""
     from symbolic.data.build import Shards
     from symbolic.tokenize.remi import load_remi_tokenizer
 
@@ -99,7 +125,7 @@ def real_pieces(shards: Path, split: str, bars: int, per_style: int) -> tuple[li
     metas = [m for m in metas if m["split"] == split]
     scores, styles, count = [], [], {}
     for i, meta in enumerate(metas):
-        if meta["style"] not in STYLE_WORDS or count.get(meta["style"], 0) >= per_style:
+        if meta["style"] not in judged or count.get(meta["style"], 0) >= per_style:
             continue
         score = tok.decode(data.piece(i)[1].tolist())
         num, den = map(int, meta["meter"].split("/"))
@@ -142,7 +168,29 @@ def judge(path: Path, asked: dict) -> dict:
         "tempo": asked["tempo"][0] <= desc["tempo"] <= asked["tempo"][1],
         "meter": desc["meter"] == asked["meter"],
         "instruments": asked_families <= families,
+        **band_parts(load(path), asked_families),
     }
+
+
+def band_parts(score, asked_families: set[str]) -> dict:
+    """Drum and bass measures of an output whose prompt named drums or a bass (NaN if not)."""
+    from symbolic.eval.band import bass_measures, bass_tracks, drum_measures, drum_tracks
+
+    out = dict.fromkeys(DRUM_FIELDS + BASS_FIELDS, float("nan"))
+    drums, basses = drum_tracks(score), bass_tracks(score)
+    if "Drums" in asked_families:
+        measured = drum_measures(score, drums[0]) if drums else {}
+        out.update({k: float(measured.get(k, 0.0)) for k in DRUM_FIELDS})
+    if "Bass" in asked_families and basses:
+        out.update({k: bass_measures(basses[0])[k] for k in BASS_FIELDS})
+    return out
+
+
+DRUM_FIELDS = ["kit_share", "kick_snare_share", "groove_consistency", "hits_per_bar"]
+BASS_FIELDS = ["median_pitch", "one_note_share"]
+DRUM_TARGETS = {"kit_share": "≥ 0.85", "kick_snare_share": "≥ 0.25",
+                "groove_consistency": "≥ 0.6", "hits_per_bar": "6-32"}  # fmt: skip
+BASS_TARGETS = {"median_pitch": "28-55", "one_note_share": "≥ 0.85"}
 
 
 def main() -> None:
@@ -152,7 +200,8 @@ def main() -> None:
     parser.add_argument("--shards", type=Path, default=Path("data_cache/remi"))
     parser.add_argument("--prompts", type=int, default=100)
     parser.add_argument("--bars", type=int, default=16)
-    parser.add_argument("--per-style", type=int, default=60, help="real pieces per style")
+    parser.add_argument("--per-style", type=int, default=200, help="real pieces per style")
+    parser.add_argument("--min-train", type=int, default=50, help="styles judged: training pieces")
     parser.add_argument("--model", default="text2midi")
     parser.add_argument("--record", action="store_true", help="append to benchmarks/RESULTS.md")
     args = parser.parse_args()
@@ -160,7 +209,8 @@ def main() -> None:
     from symbolic.score import load
 
     cold = [cold_run(16) for _ in range(3)]
-    items = prompts(args.shards, args.prompts)
+    styles = styles_with_data(args.shards, args.min_train)
+    items = prompts(args.shards, args.prompts, styles)
     verdicts, timings, outputs = [], [], []
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -174,8 +224,10 @@ def main() -> None:
             verdicts.append({**judge(Path(res["outputs"][0]), item), "style": item["style"]})
             outputs.append(load(res["outputs"][0]))
     seconds = time.perf_counter() - start
-    train_scores, train_styles = real_pieces(args.shards, "train", args.bars, args.per_style)
-    val_scores, val_styles = real_pieces(args.shards, "val", args.bars, args.per_style)
+    train_scores, train_styles = real_pieces(
+        args.shards, "train", args.bars, args.per_style, styles
+    )
+    val_scores, val_styles = real_pieces(args.shards, "val", args.bars, args.per_style, styles)
     clf = StyleClassifier().fit(train_scores, train_styles)
     val_acc = sum(p == s for p, s in zip(clf.predict(val_scores), val_styles, strict=True))
     predicted = clf.predict(outputs)
@@ -191,9 +243,17 @@ def main() -> None:
     cr_out = statistics.median(compression_ratio(x) for x in outputs)
     cr_real = statistics.median(compression_ratio(x) for x in val_scores + train_scores[::4])
     rows.append(["compression ratio (CR), median", f"{cr_out:.2f}", f"real pieces {cr_real:.2f}"])
+    for fields, targets, part in ((DRUM_FIELDS, DRUM_TARGETS, "drums"),
+                                  (BASS_FIELDS, BASS_TARGETS, "bass")):  # fmt: skip
+        named = [v for v in verdicts if not math.isnan(v[fields[0]])]
+        for field in fields:
+            values = [v[field] for v in named]
+            median = statistics.median(values) if values else float("nan")
+            rows.append([f"{part}: {field} (median of {len(named)} asking for it)",
+                         f"{median:.2f}", targets[field]])  # fmt: skip
     rows.append(["style classifier: output resembles the asked style", "", ""])
     labels = clf.labels
-    rows.append(["asked \\ resembles", " / ".join(labels), "share"])
+    rows.append(["asked \\ resembles", " / ".join(labels), "share (target ≥ 70%)"])
     for style in labels:
         got = [p for p, v in zip(predicted, verdicts, strict=True) if v["style"] == style]
         counts = " / ".join(str(got.count(lab)) for lab in labels)
@@ -219,11 +279,16 @@ def main() -> None:
         + ". Cold process split (median): "
         + ", ".join(f"{k} {v:.2f}" for k, v in cold_median.items())
         + " (total includes Python start and imports)"
-        + f". Style classifier (logistic regression, {len(train_scores)} training pieces' first "
+        + f". Style classifier (gradient-boosted trees, {len(train_scores)} training pieces' first "
         + f"{args.bars} bars): {val_acc}/{len(val_scores)} real validation pieces right. "
         + f"CR of real pieces over the same number of bars (train and validation): {cr_real:.2f}."
     )
-    report(f"text2midi judged from the MIDI (issue 5, model {args.model})", rows, note, args.record)
+    report(
+        f"text2midi judged from the MIDI (issues 5, 13; model {args.model})",
+        rows,
+        note,
+        args.record,
+    )
 
 
 if __name__ == "__main__":

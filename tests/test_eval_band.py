@@ -84,3 +84,36 @@ def test_bass_roots_follow_the_first_note_of_each_bar():
     assert bass_root_share(score, track, [0, 5, 7, 0]) == 0.75
     assert bass_root_share(score, track, [0, None, None, 0]) == 1.0
     assert np.isnan(bass_root_share(score, track, [None] * 4))
+
+
+def swing_ride(bars: int = 4) -> Track:
+    """A jazz ride pattern: quarters with the swung "and" of 2 and 4 (a triplet's last third)."""
+    notes = []
+    for b in range(bars):
+        notes += [(b * BAR + beat * 480, 60, 51, 80) for beat in range(4)]
+        notes += [(b * BAR + beat * 480 + 320, 60, 51, 60) for beat in (1, 3)]
+        notes += [(b * BAR + beat * 480, 60, 44, 70) for beat in (1, 3)]  # hi-hat foot on 2, 4
+    return _track(notes, drum=True)
+
+
+def test_style_features_tell_a_backbeat_from_a_swing_ride():
+    """The drum features see what the pitched ones cannot: kit pieces, straight against swung
+    onsets, where kick and snare fall; a classifier fitted on them tells the two apart."""
+    from symbolic.eval.text2midi import StyleClassifier, drum_features, style_features
+
+    rock, swing = drum_features(_score(rock_beat())), drum_features(_score(swing_ride()))
+    assert rock[0] == swing[0] == 1.0
+    assert not np.allclose(rock, swing)
+    grid = slice(2 + 5 + 1, 2 + 5 + 1 + 12)  # hits in 12ths of a beat
+    assert rock[grid][6] > 0 and swing[grid][6] == 0  # straight eighths on the half beat
+    assert swing[grid][8] > 0 and rock[grid][8] == 0  # the swung eighth on the triplet's third
+    kick = slice(2 + 5 + 1 + 12, 2 + 5 + 1 + 12 + 16)
+    assert rock[kick][[0, 8]].all() and not swing[kick].any()
+    assert not drum_features(Score(TPQ)).any()
+    scores = [_score(rock_beat(b)) for b in range(2, 8)] + [
+        _score(swing_ride(b)) for b in range(2, 8)
+    ]
+    labels = ["rock"] * 6 + ["swing"] * 6
+    assert style_features(scores[0]).shape == style_features(Score(TPQ)).shape
+    clf = StyleClassifier().fit(scores * 10, labels * 10)  # trees need 20 pieces a leaf
+    assert clf.predict([_score(rock_beat(9)), _score(swing_ride(9))]) == ["rock", "swing"]

@@ -5,9 +5,10 @@
   CR = points / (pattern points + translators). Repetitive music compresses more. Ours keeps
   the 40 largest maximal translatable patterns per round (exact SIA, bounded TEC search), so it
   runs in well under a second per 16-bar piece; real pieces and outputs are measured the same way.
-- `style_features` + `StyleClassifier`: a logistic regression over instrument-free features
-  (pitch-class and interval histograms, rhythm, polyphony, range, register), trained on the
-  training sources, telling which style an output resembles.
+- `style_features` + `StyleClassifier`: gradient-boosted trees over instrument-free features
+  (pitch-class and interval histograms, rhythm, polyphony, range, register, the drums' kit
+  pieces and onset grids, tempo), trained on the training sources, telling which style an
+  output resembles.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 from symusic import Score
 
 from symbolic.errors import require
+from symbolic.theory.gm import KIT, KIT_PIECES
 
 TOP_PATTERNS = 40
 MAX_POINTS = 600
@@ -84,7 +86,39 @@ def compression_ratio(score: Score) -> float:
 
 def style_features(score: Score) -> np.ndarray:
     """Instrument-free features: pitch-class (to the strongest tonic) and interval histograms,
-    onset grid, durations, polyphony, range and register."""
+    onset grid, durations, polyphony, range and register of the pitched parts, and what the
+    drums play (`drum_features`): a rock beat, a swing ride and a conga groove differ there;
+    and the tempo (hip-hop sits slower than funk)."""
+    qpm = float(score.tempos[0].qpm) if len(score.tempos) else 120.0
+    tempo = np.log2(max(qpm, 1.0) / 120.0)
+    return np.concatenate([_pitched_features(score), drum_features(score), [tempo]])
+
+
+def drum_features(score: Score) -> np.ndarray:
+    """Whether drums play and how many hits per beat, the share on each kit piece
+    (`symbolic.theory.gm.KIT`) and off the kit (hand percussion), the onset grid of all hits in
+    12ths of a beat (straight 16ths and swung triplets fall on different steps), and where in a
+    4-beat bar kick and snare fall, in 16ths (a backbeat, a four-on-the-floor, a clave)."""
+    arrays = [t.notes.numpy() for t in score.tracks if t.is_drum and t.note_num()]
+    size = 2 + len(KIT) + 1 + 12 + 2 * 16
+    if not arrays:
+        return np.zeros(size)
+    tpq = max(score.tpq, 1)
+    time = np.concatenate([a["time"] for a in arrays])
+    pitch = np.concatenate([a["pitch"] for a in arrays])
+    span = max((time.max() - time.min()) / tpq + 1, 1.0)
+    kit = [np.isin(pitch, sorted(pieces)).mean() for pieces in KIT.values()]
+    off_kit = 1.0 - float(np.isin(pitch, sorted(KIT_PIECES)).mean())
+    grid = np.bincount((time * 12 // tpq) % 12, minlength=12) / len(time)
+    steps = (time * 4 // tpq) % 16
+    bar_grids = [
+        np.bincount(steps[np.isin(pitch, sorted(KIT[part]))], minlength=16) / len(time)
+        for part in ("kick", "snare")
+    ]
+    return np.concatenate([[1.0, len(time) / span / 8], kit, [off_kit], grid, *bar_grids])
+
+
+def _pitched_features(score: Score) -> np.ndarray:
     arrays = [t.notes.numpy() for t in score.tracks if not t.is_drum and t.note_num()]
     if not arrays:
         return np.zeros(12 + 13 + 12 + 8 + 6)
@@ -118,15 +152,16 @@ def style_features(score: Score) -> np.ndarray:
 
 
 class StyleClassifier:
-    """Logistic regression on `style_features` (scikit-learn), fitted on labelled scores."""
+    """Gradient-boosted trees on `style_features` (scikit-learn), fitted on labelled scores,
+    classes weighted to their size. Chosen by 5-fold cross-validation on the training pieces of
+    remi3 (16 bars, up to 200 per style): 0.83 right, against 0.80 for logistic regression and
+    0.81 for a random forest; drum patterns need a non-linear rule."""
 
     def __init__(self) -> None:
         require("sklearn", "scikit-learn", "the style classifier")
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
+        from sklearn.ensemble import HistGradientBoostingClassifier
 
-        self.model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=1.0))
+        self.model = HistGradientBoostingClassifier(random_state=0, class_weight="balanced")
 
     def fit(self, scores: Sequence[Score], labels: Sequence[str]) -> StyleClassifier:
         self.model.fit(np.stack([style_features(s) for s in scores]), list(labels))
