@@ -705,11 +705,14 @@ def test_band_instruments_hint_a_style() -> None:
 
 
 def test_band_styles_fall_back_to_learned_styles() -> None:
-    from symbolic.tasks.text2midi import TRAINED_FALLBACK
+    from symbolic.tasks.text2midi import fallback_style
 
-    learned = {"chorale", "renaissance", "madrigal", "pop", "folk", "jazz"}  # text2midi's card
-    assert all(TRAINED_FALLBACK[style] in learned for style in BAND_STYLES)
-    assert TRAINED_FALLBACK["swing"] == "jazz" and TRAINED_FALLBACK["rock"] == "pop"
+    first = ["chorale", "renaissance", "madrigal", "pop", "folk", "jazz"]  # text2midi v1's card
+    assert {fallback_style(style, first) for style in BAND_STYLES} <= set(first)
+    assert fallback_style("swing", first) == "jazz" and fallback_style("rock", first) == "pop"
+    band = [*first, "rock", "funk", "latin", "hip-hop", "swing", "soul", "electronic"]
+    assert fallback_style("metal", band) == "rock" and fallback_style("rock", band) == "rock"
+    assert fallback_style("gospel", band) == "soul" and fallback_style(None, band) == "pop"
 
 
 # captions of the training sources: the old ones byte for byte as before, the new ones name

@@ -24,11 +24,22 @@ from symbolic.theory.keys import KEY_PROFILES, key_fits, key_label, parse_key
 from symbolic.theory.limits import MAX_BARS
 
 MAX_PROMPT_CHARS = 5000
-TRAINED_FALLBACK = {"classical": "chorale", "song": "pop", "swing": "jazz", "latin": "jazz",
-                    "gospel": "chorale", "world": "folk"}  # fmt: skip
-TRAINED_FALLBACK |= dict.fromkeys(  # band styles, until a model has learned them
-    ("rock", "metal", "funk", "soul", "blues", "hip-hop", "electronic", "country", "reggae",
-     "ballad"), "pop")  # fmt: skip
+# A style the model has not learned → the learned styles nearest to it, in order of preference
+# (the first one the model's card lists is used, else pop).
+TRAINED_FALLBACK: dict[str, tuple[str, ...]] = {
+    "classical": ("chorale",), "song": ("pop",), "swing": ("jazz",), "latin": ("jazz",),
+    "gospel": ("soul", "chorale"), "world": ("latin", "folk"), "metal": ("rock", "pop"),
+    "blues": ("rock", "jazz", "pop"), "country": ("folk", "pop"), "reggae": ("latin", "pop"),
+    "ballad": ("pop",), "rock": ("pop",), "funk": ("soul", "pop"), "soul": ("pop",),
+    "hip-hop": ("funk", "pop"), "electronic": ("pop",),
+}  # fmt: skip
+
+
+def fallback_style(style: str | None, trained: list[str]) -> str:
+    """`style` if the model learned it, else its first learned stand-in (`TRAINED_FALLBACK`)."""
+    if style in trained:
+        return style
+    return next((s for s in TRAINED_FALLBACK.get(style or "", ()) if s in trained), "pop")
 
 
 def default_name(prompt: str) -> Path:
@@ -122,7 +133,7 @@ def text2midi(request: Text2MidiRequest) -> dict:
         prefix = lm.decoder.text_prefix(embed([prompt])[0])
     t_load = time.perf_counter()
     trained = lm.card.get("styles") or list(tok.styles)
-    style = attrs.style if attrs.style in trained else TRAINED_FALLBACK.get(attrs.style, "pop")
+    style = fallback_style(attrs.style, trained)
     if style != attrs.style:
         attrs.notes.append(f"the model has not learned '{attrs.style}' yet; using {style}")
     mode = attrs.mode or "major"
