@@ -177,6 +177,30 @@ def test_run_time_stops_a_run_and_the_next_resumes_counting_tokens(tmp_path, sha
     assert second["data_build"]["splits"]["train"]["pieces"] > 0
 
 
+def test_a_stop_file_ends_a_run_with_a_checkpoint_and_an_export(tmp_path, shards):
+    """`touch CKPT_DIR/STOP` stops a run at its next step, saved and exported like `run_time`."""
+    import json
+
+    cfg = yaml.safe_load(_recipe(tmp_path, shards, "stopped").read_text())
+    cfg["trainer"]["max_steps"] = 100_000
+    path = tmp_path / "stopped.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    stop = Path(cfg["ckpt_dir"]) / "STOP"
+    stop.parent.mkdir(parents=True, exist_ok=True)
+    stop.touch()  # a stale file from an earlier run does not stop this one at once
+    proc = _train(path)
+    time.sleep(1)
+    deadline = time.monotonic() + 300
+    while stop.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.5)  # the run removes the stale file when it starts training
+    time.sleep(3)
+    stop.touch()
+    assert proc.wait(timeout=600) == 0, proc.stdout.read()[-2000:]
+    card = json.loads((tmp_path / "model-stopped" / "card.json").read_text())
+    assert 1 < card["train_steps"] < 100_000
+    assert (Path(cfg["ckpt_dir"]) / "last.ckpt").exists()
+
+
 def test_a_warm_start_carries_the_token_count_and_the_chain(tmp_path, shards):
     """A run started from an exported model (`init_from`) counts its tokens on top of that
     model's and names it in the card."""

@@ -44,6 +44,9 @@ def progress_bar(total: int, desc: str, unit: str = "bar") -> tuple[Progress, Ca
     return bar, lambda _step=None: bar.update(1)
 
 
+CONTEXT = 5 / 6  # the share of a window the bars already there may take
+
+
 def sample_bars(
     lm,
     controls: Sequence[int],
@@ -56,8 +59,10 @@ def sample_bars(
 ) -> list[int]:
     """REMI ids of `bars` new bars after `context` (body ids of complete bars), starting with Bar.
 
-    The model sees the controls and as many of the latest bars as fit half its length; when a
-    window fills up, its complete bars are kept and the next window continues from them.
+    The model sees the controls and as many of the latest bars as fit `CONTEXT` of its length
+    (remi-multi's 3,072 tokens: 2,560, 15-20 bars of band music), so every window still writes
+    a sixth of it; when a window fills up, its complete bars are kept and the next window
+    continues from them.
     `prefix` (text-prefix vectors) and `bias` (added logits) go to every window's `sample`.
     """
     tok, max_len = lm.tokenizer, lm.decoder.max_len
@@ -66,7 +71,7 @@ def sample_bars(
     bar, _ = progress_bar(bars, "bars")
     while done < bars:
         starts = np.flatnonzero(np.asarray(body, dtype=np.int64) == bar_id)
-        keep = starts[starts >= len(body) - max_len // 2]
+        keep = starts[starts >= len(body) - int(max_len * CONTEXT)]
         first = keep[0] if len(keep) else (starts[-1] if len(starts) else len(body))
         prompt = [*controls, *body[first:], bar_id]
         limit = prompt.count(bar_id) + bars - done - 1

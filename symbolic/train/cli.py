@@ -75,18 +75,20 @@ class TrainCLI(LightningCLI):
 
 
 class RunTime(Callback):
-    """Stop this run after `seconds` of fitting (the checkpoint callback then saves `last.ckpt`):
-    a session's share of a model trained over many sessions (Lightning's `max_time` adds up
-    every resumed run)."""
+    """Stop this run after `seconds` of fitting, or at the next step once `stop_file` exists
+    (the checkpoint callback then saves `last.ckpt` and the run exports): a session's share of
+    a model trained over many sessions (Lightning's `max_time` adds up every resumed run)."""
 
-    def __init__(self, seconds: float) -> None:
-        self.seconds, self.start = seconds, 0.0
+    def __init__(self, seconds: float, stop_file: Path) -> None:
+        self.seconds, self.stop_file, self.start = seconds, stop_file, 0.0
 
     def on_train_start(self, trainer, pl_module) -> None:
         self.start = time.monotonic()
+        self.stop_file.unlink(missing_ok=True)
 
     def on_train_batch_end(self, trainer, *args) -> None:
-        if not trainer.should_stop and time.monotonic() - self.start >= self.seconds:
+        late = time.monotonic() - self.start >= self.seconds
+        if not trainer.should_stop and (late or self.stop_file.exists()):
             trainer.should_stop = True
 
 
@@ -184,8 +186,8 @@ def run(args: list[str]) -> None:
         dirpath=ckpt_dir, save_last=True, every_n_train_steps=cfg.ckpt_every, save_top_k=0
     )
     cli.trainer.callbacks.append(checkpoint)
-    if cfg.run_time:
-        cli.trainer.callbacks.append(RunTime(_seconds(cfg.run_time)))
+    seconds = _seconds(cfg.run_time) if cfg.run_time else float("inf")
+    cli.trainer.callbacks.append(RunTime(seconds, ckpt_dir / "STOP"))
     if cli.trainer.logger:
         cli.trainer.callbacks.append(LearningRateMonitor(logging_interval="step"))
     cli.datamodule.seed = warm_seed(cli.datamodule.seed, cfg.model.get("init_from"))
