@@ -3,15 +3,15 @@
 For each validation piece of the REMI shards (hash split, never trained on) a plain-English
 prompt names its style, key, tempo (a bpm, or for every third prompt a tempo word), meter and
 instruments; the output MIDI alone is judged: key by music21's `analyze('key')` (tonic and mode
-as asked), tempo within ±5% of the bpm or inside the word's range, first time signature as
-asked, a track with notes in every asked GM family; where the prompt names drums or a bass,
-the drum and bass measures of `symbolic.eval.band` (kit share, kick+snare share, groove
-consistency, hits per bar; bass median pitch, one note at a time). Also: compression ratio (CR,
-`symbolic.eval.text2midi`) of the outputs beside the same number of bars of real pieces; a
-style classifier fitted on training pieces applied to the outputs (confusion matrix, with its
-accuracy on real validation pieces for reference) for the styles with at least `--min-train`
-training pieces; a cold `symgen text2midi` process for 16
-bars, time split into load, parse, sample and write.
+as asked; also for the raw model, `--raw`, which samples without the key prior and redraws),
+tempo within ±5% of the bpm or inside the word's range, first time signature as asked, a track
+with notes in every asked GM family; where the prompt names drums or a bass, the drum and bass
+measures of `symbolic.eval.band` (kit share, kick+snare share, groove consistency, hits per bar;
+bass median pitch, one note at a time). Also: compression ratio (CR, `symbolic.eval.text2midi`)
+of the outputs beside the same number of bars of real pieces; a style classifier fitted on
+training pieces applied to the outputs (confusion matrix, with its accuracy on real validation
+pieces for reference) for the styles with at least `--min-train` training pieces; a cold `symgen
+text2midi` process for 16 bars, time split into load, parse, sample and write.
 
     python benchmarks/bench_text2midi.py --shards data_cache/remi3 [--prompts 100] [--record]
 """
@@ -138,13 +138,13 @@ def real_pieces(
     return scores, styles
 
 
-def cold_run(bars: int) -> dict:
+def cold_run(bars: int, model: str) -> dict:
     """One `symgen text2midi` process, wall time and its own split."""
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         res = subprocess.run(
             [sys.executable, "-m", "symbolic.cli", "text2midi", "jazz in C minor", "--bars",
-             str(bars), "--json", "-o", str(Path(tmp) / "x.mid")],
+             str(bars), "--model", model, "--json", "-o", str(Path(tmp) / "x.mid")],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         wall = time.perf_counter() - start
@@ -208,7 +208,7 @@ def main() -> None:
     from symbolic.eval.text2midi import StyleClassifier, compression_ratio
     from symbolic.score import load
 
-    cold = [cold_run(16) for _ in range(3)]
+    cold = [cold_run(16, args.model) for _ in range(3)]
     styles = styles_with_data(args.shards, args.min_train)
     items = prompts(args.shards, args.prompts, styles)
     verdicts, timings, outputs = [], [], []
@@ -221,8 +221,15 @@ def main() -> None:
                 )
             )
             timings.append(res["timings"])
-            verdicts.append({**judge(Path(res["outputs"][0]), item), "style": item["style"]})
+            verdict = {**judge(Path(res["outputs"][0]), item), "style": item["style"]}
             outputs.append(load(res["outputs"][0]))
+            raw = text2midi(
+                Text2MidiRequest(
+                    item["prompt"], Path(tmp) / f"{i}-raw.mid", args.bars, seed=i, raw=True,
+                    model=args.model,
+                )
+            )  # fmt: skip
+            verdicts.append({**verdict, "raw_key": judge(Path(raw["outputs"][0]), item)["key"]})
     seconds = time.perf_counter() - start
     train_scores, train_styles = real_pieces(
         args.shards, "train", args.bars, args.per_style, styles
@@ -240,6 +247,9 @@ def main() -> None:
     ):
         share = sum(v[field] for v in verdicts) / max(len(verdicts), 1)
         rows.append([field, f"{share:.1%}", target])
+        if field == "key":
+            share = sum(v["raw_key"] for v in verdicts) / max(len(verdicts), 1)
+            rows.append(["key, raw model (--raw: no key prior, no redraws)", f"{share:.1%}", ""])
     cr_out = statistics.median(compression_ratio(x) for x in outputs)
     cr_real = statistics.median(compression_ratio(x) for x in val_scores + train_scores[::4])
     rows.append(["compression ratio (CR), median", f"{cr_out:.2f}", f"real pieces {cr_real:.2f}"])

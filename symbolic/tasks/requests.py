@@ -126,6 +126,13 @@ class Text2MidiRequest(_Request):
     )
     temperature: float = _temperature(1.0)
     top_p: float = _top_p()
+    raw: bool = field(
+        default=False,
+        metadata=meta(
+            "the model alone: no key prior, no redraws until the key is heard, no per-role "
+            "note limits (drums 4 hits, a bass one note per onset)"
+        ),
+    )
     model: str = _model("text2midi")
 
 

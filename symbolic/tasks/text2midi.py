@@ -156,6 +156,7 @@ def text2midi(request: Text2MidiRequest) -> dict:
         "meter": meter,
         "tempo": attrs.tempo,
         "require_programs": True,
+        "role_limits": not r.raw,
     }
     out = Path(out) if out else default_name(prompt)
     outs = (
@@ -163,12 +164,13 @@ def text2midi(request: Text2MidiRequest) -> dict:
         if num_samples == 1
         else [out.with_name(f"{out.stem}-{i + 1}{out.suffix}") for i in range(num_samples)]
     )
-    bias = key_bias(tok, tonic, mode) if attrs.key else None
+    bias = key_bias(tok, tonic, mode) if attrs.key and not r.raw else None
+    tries = KEY_TRIES if attrs.key and not r.raw else 1
     outputs, wavs, sample_s, write_s = [], [], 0.0, 0.0
     for i, target in enumerate(outs):
         t1 = time.perf_counter()
         best = None
-        for attempt in range(KEY_TRIES if attrs.key else 1):
+        for attempt in range(tries):
             cfg = SampleConfig(temperature, top_p=top_p, seed=seed + 1000 * i + 7919 * attempt)
             ids = sample_bars(lm, controls, [], sample_bars_n, grammar, cfg, prefix, bias)
             score = tok.decode(ids).resample(480, min_dur=1)
