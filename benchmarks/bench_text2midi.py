@@ -57,6 +57,11 @@ STYLE_WORDS = {
     "blues": "a blues",
 }
 KEY_WORDS = {"b": "-flat", "#": "-sharp"}
+DRUM_FIELDS = ["kit_share", "kick_snare_share", "groove_consistency", "hits_per_bar"]
+BASS_FIELDS = ["median_pitch", "one_note_share"]
+DRUM_TARGETS = {"kit_share": "≥ 0.85", "kick_snare_share": "≥ 0.25",
+                "groove_consistency": "≥ 0.6", "hits_per_bar": "6-32"}  # fmt: skip
+BASS_TARGETS = {"median_pitch": "28-55", "one_note_share": "≥ 0.85"}
 
 
 def key_words(key: str) -> str:
@@ -156,7 +161,8 @@ def judge(path: Path, asked: dict) -> dict:
 
     from symbolic.score import describe, load
 
-    desc = describe(load(path))
+    score = load(path)
+    desc = describe(score)
     m21 = music21.converter.parse(str(path)).analyze("key")
     tonic = asked["key"].rstrip("m")
     mode = "minor" if asked["key"].endswith("m") else "major"
@@ -168,7 +174,7 @@ def judge(path: Path, asked: dict) -> dict:
         "tempo": asked["tempo"][0] <= desc["tempo"] <= asked["tempo"][1],
         "meter": desc["meter"] == asked["meter"],
         "instruments": asked_families <= families,
-        **band_parts(load(path), asked_families),
+        **band_parts(score, asked_families),
     }
 
 
@@ -184,13 +190,6 @@ def band_parts(score, asked_families: set[str]) -> dict:
     if "Bass" in asked_families and basses:
         out.update({k: bass_measures(basses[0])[k] for k in BASS_FIELDS})
     return out
-
-
-DRUM_FIELDS = ["kit_share", "kick_snare_share", "groove_consistency", "hits_per_bar"]
-BASS_FIELDS = ["median_pitch", "one_note_share"]
-DRUM_TARGETS = {"kit_share": "≥ 0.85", "kick_snare_share": "≥ 0.25",
-                "groove_consistency": "≥ 0.6", "hits_per_bar": "6-32"}  # fmt: skip
-BASS_TARGETS = {"median_pitch": "28-55", "one_note_share": "≥ 0.85"}
 
 
 def main() -> None:
