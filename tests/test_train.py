@@ -248,3 +248,27 @@ def test_a_warm_start_grows_an_appended_vocabulary():
     assert grown[:5].eq(0).all() and grown[5:].eq(1).all()
     assert _grown(torch.zeros(5, 4), fresh).shape == (5, 4)  # a wider model: left to fail
     assert _grown(torch.zeros(9, 3), fresh).shape == (9, 3)  # a shrunk vocabulary: likewise
+
+
+def test_a_text_model_resumed_from_its_export_keeps_its_prefix_and_one_chain_link(tmp_path):
+    """A text-conditioned model started from its own last export gets that export's text-prefix
+    weights too (not a fresh MLP), and its card names the folder once, however many sessions
+    resumed from it."""
+    import json
+
+    import torch
+
+    from symbolic.models.checkpoint import export
+    from symbolic.train.module import LMModule
+
+    shape = {"vocab_size": VOCAB, "d_model": 32, "n_layers": 1, "n_heads": 2, "d_ff": 64}
+    first = LMModule(**shape, text_dim=8, text_prefix=2)
+    folder = tmp_path / "text-model"
+    card = {"name": "t", "tokens_seen": 100, "warm_start": [str(folder), "older"]}
+    export(first.model, get_tokenizer("remi"), folder, card, first.extra_weights())
+    (folder / "card.json").write_text(json.dumps(card))
+    second = LMModule(**shape, text_dim=8, text_prefix=2, init_from=str(folder))
+    for key, value in first.text_proj.state_dict().items():
+        assert torch.allclose(second.text_proj.state_dict()[key], value, atol=1e-2), key
+    assert second.warm_start == [str(folder), "older"]
+    assert second.tokens_seen == 100

@@ -97,7 +97,8 @@ def _tempo_text(bpm: float, rng: np.random.Generator) -> str:
     if words and rng.random() < 0.5:
         word = str(rng.choice(words))
         plain = word.endswith("tempo")
-        return word if plain else str(rng.choice([word, f"at a {word} tempo", f"{word} tempo"]))
+        phrases = [word, _article(f"at a {word} tempo"), f"{word} tempo"]
+        return word if plain else str(rng.choice(phrases))
     b = round(bpm)
     return str(rng.choice([f"at {b} bpm", f"{b} BPM", f"tempo {b}", f"at {b} beats per minute"]))
 

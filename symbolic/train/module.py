@@ -87,10 +87,18 @@ class LMModule(L.LightningModule):
         if unexpected or set(missing) - {"lm_head.weight"}:
             raise ValueError(f"{folder}: weights do not fit this model ({missing + unexpected})")
         self.model.tie_weights()
+        prefix = resolve(folder) / "text_prefix.safetensors"
+        if self.text_proj is not None and prefix.exists():
+            text = load_file(str(prefix))
+            self.text_proj.load_state_dict(
+                {k.removeprefix("text_proj."): v.float() for k, v in text.items()}
+            )
         card_path = resolve(folder) / "card.json"
         card = json.loads(card_path.read_text()) if card_path.exists() else {}
         self.tokens_seen = int(card.get("tokens_seen") or 0)
-        self.warm_start = [str(folder), *card.get("warm_start", [])]
+        chain = [str(folder), *card.get("warm_start", [])]
+        # a run resumed from its own last export is one more session of it, not a new link
+        self.warm_start = [f for i, f in enumerate(chain) if i == 0 or f != chain[i - 1]]
 
     def extra_weights(self) -> dict[str, torch.Tensor]:
         """Weights outside the `transformers` decoder, exported beside it (text_prefix.*)."""
