@@ -200,7 +200,7 @@ TEMPLATED = _templated()
 # ---------------------------------------------------------------------------- hand-written set
 
 HAND: list[tuple[str, dict]] = [
-    ("jazz in C minor", {"key": "Cm", "style": "jazz", "instruments": [66, 32, 0]}),
+    ("jazz in C minor", {"key": "Cm", "style": "jazz", "instruments": [66, 32, 0, 128]}),
     ("a sad song", {"key": None, "mode": "minor", "mood": "sad", "style": "song"}),
     ("A sad jazz ballad", {"key": None, "mood": "sad", "style": "jazz"}),
     (
@@ -504,9 +504,9 @@ def test_style_defaults_and_exclusions() -> None:
     assert parse_prompt("folk").instruments == [73, 0]
     assert parse_prompt("chorale").instruments == [52] * 4
     assert parse_prompt("classical").instruments == [40, 40, 41, 42]
-    assert parse_prompt("jazz, no piano").instruments == [66, 32]
-    assert parse_prompt("jazz with drums").instruments == [66, 32, 0, 128]
-    assert 128 not in parse_prompt("jazz").instruments
+    assert parse_prompt("jazz, no piano").instruments == [66, 32, 128]
+    assert parse_prompt("jazz").instruments == [66, 32, 0, 128]  # a combo, drums included
+    assert parse_prompt("jazz, no drums").instruments == [66, 32, 0]
     filled = fill_defaults(Attributes(style="folk", meter="6/8"))
     assert filled.meter == "6/8" and filled.tempo == 120.0
     assert parse_prompt("sad pop").tempo < 92
