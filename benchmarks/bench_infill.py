@@ -256,7 +256,7 @@ def main() -> None:
     parser.add_argument("--songs", type=int, default=20, help="POP909 validation songs (0: skip)")
     parser.add_argument("--bars", type=int, default=32, help="bars of each song")
     parser.add_argument("--chorales", type=int, default=8, help="held-out chorales (0: skip)")
-    parser.add_argument("--examples", type=int, default=16, help="validation windows for NLL (0: skip)")
+    parser.add_argument("--examples", type=int, default=16, help="NLL windows (0: skip)")
     parser.add_argument("--steps", type=int, default=32, help="sampling steps")
     parser.add_argument("--record", action="store_true", help="append to benchmarks/RESULTS.md")
     args = parser.parse_args()
@@ -268,8 +268,9 @@ def main() -> None:
         table += chorales(args.chorales, args.steps, tmp) if args.chorales else []
         table += nll(args.examples) if args.examples else []
     notes = (
-        f"Model: symbolic/checkpoints/infill, {args.steps} sampling steps, seed 0, one cold process "
-        "(timings depend on other jobs on the CPU). Harmonic agreement is over each song's first "
+        f"Model: symbolic/checkpoints/infill, {args.steps} sampling steps, seed 0, one cold "
+        "process (timings depend on other jobs on the CPU). Harmonic agreement is over each "
+        "song's first "
         f"{args.bars} bars; the 100-step NLL is the likelihood of the sampler that reveals 1% "
         "of the cells per step in random order (an upper bound on the model's NLL)."
     )

@@ -34,11 +34,11 @@ def test_fast_decoder_matches_transformers(hf_model):
         ref = hf_model(ids).logits
     fast = FastDecoder.from_hf(hf_model)
     fast.reset(2)
-    first = fast.forward(ids[:, :25])  # prefill, then one token at a time through the cache
-    torch.testing.assert_close(first, ref[:, 24], atol=1e-4, rtol=1e-4)
+    first = fast.forward(ids[:, :25].numpy())  # prefill, then one token at a time via the cache
+    np.testing.assert_allclose(first, ref[:, 24].numpy(), atol=1e-4, rtol=1e-4)
     for j in range(25, 40):
-        step = fast.forward(ids[:, j : j + 1])
-        torch.testing.assert_close(step, ref[:, j], atol=1e-4, rtol=1e-4)
+        step = fast.forward(ids[:, j : j + 1].numpy())
+        np.testing.assert_allclose(step, ref[:, j].numpy(), atol=1e-4, rtol=1e-4)
 
 
 def test_same_seed_same_ids_and_batch_rows_differ(hf_model, tok):
@@ -53,10 +53,23 @@ def test_same_seed_same_ids_and_batch_rows_differ(hf_model, tok):
 
 
 def test_filter_keeps_best_and_drops_tail():
-    logits = torch.tensor([[4.0, 3.0, 0.0, -1.0]])
-    assert torch.isinf(_filter_logits(logits, top_k=2, top_p=1.0)[0, 2:]).all()
+    logits = np.array([[4.0, 3.0, 0.0, -1.0], [-1.0, 0.0, 3.0, 4.0]])
+    top2 = _filter_logits(logits, top_k=2, top_p=1.0)
+    assert np.isinf(top2[0, 2:]).all() and np.isinf(top2[1, :2]).all()
+    assert (top2[0, :2] == logits[0, :2]).all() and (top2[1, 2:] == logits[1, 2:]).all()
     kept = _filter_logits(logits, top_k=0, top_p=0.5)
-    assert torch.isfinite(kept[0, 0]) and torch.isinf(kept[0, 2:]).all()
+    assert np.isfinite(kept[0, 0]) and np.isinf(kept[0, 1:]).all()
+    assert np.isfinite(kept[1, 3]) and np.isinf(kept[1, :3]).all()
+
+
+def test_draw_never_picks_a_zero_probability_token_and_follows_the_distribution():
+    from symbolic.models.sampling import _draw
+
+    probs = np.tile(np.array([0.0, 0.25, 0.0, 0.75, 0.0]), (20000, 1))
+    drawn = _draw(probs, np.random.default_rng(0))
+    counts = np.bincount(drawn, minlength=5) / len(drawn)
+    assert counts[[0, 2, 4]].sum() == 0
+    assert abs(counts[3] - 0.75) < 0.02
 
 
 def test_remi_grammar_makes_every_sample_decode(hf_model, tok):

@@ -1,9 +1,10 @@
 """The sampler every task uses: a lean Llama forward with a preallocated KV cache, plus a grammar.
 
 On a 2-core CPU the cost per token is mostly framework overhead, so `FastDecoder` runs the
-same math as `transformers`' Llama with fused QKV and gate/up projections, one cache tensor
-per layer written in place, and no module dispatch. It reads a `save_pretrained` folder
-(config.json + model.safetensors) directly, so a cold start never imports transformers.
+same math as `transformers`' Llama in numpy, whose per-call overhead is a fraction of
+torch's, with fused QKV and gate/up projections, RMSNorm gains folded into the matrices that
+follow them and one cache array per layer written in place. It reads a `save_pretrained`
+folder (config.json + model.safetensors) directly, so a cold start never imports transformers.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ import torch.nn.functional as F
 from symbolic.errors import SymgenError
 from symbolic.tokenize.base import Grammar
 
+QUERY_CHUNK = 256  # prefill attention rows at a time: bounds the score matrix's memory
+
 
 class FastDecoder:
-    """Llama inference with fused weights and an in-place KV cache."""
+    """Llama inference in numpy with fused weights and an in-place KV cache."""
 
     def __init__(
         self,
@@ -41,10 +44,14 @@ class FastDecoder:
         if config.get("num_key_value_heads", self.n_heads) != self.n_heads:
             raise SymgenError("FastDecoder needs as many key/value heads as query heads")
         w = {k.removeprefix("model."): v.float() for k, v in weights.items()}
-        self.embed = w["embed_tokens.weight"]
-        self.lm_head = w.get("lm_head.weight", self.embed)
-        # RMSNorm gains are folded into the matrices that follow them: fewer ops per token.
-        self.lm_head_t = (w["norm.weight"][:, None] * self.lm_head.t()).contiguous()
+
+        def folded(gain: torch.Tensor, matrix: torch.Tensor) -> np.ndarray:
+            return np.ascontiguousarray((gain[:, None] * matrix).numpy())
+
+        self.embed = np.ascontiguousarray(w["embed_tokens.weight"].numpy())
+        self.lm_head_t = folded(
+            w["norm.weight"], w.get("lm_head.weight", w["embed_tokens.weight"]).t()
+        )
         self.layers = []
         for i in range(self.n_layers):
             p = f"layers.{i}."
@@ -52,19 +59,19 @@ class FastDecoder:
             gate_up = torch.cat([w[p + "mlp.gate_proj.weight"], w[p + "mlp.up_proj.weight"]]).t()
             self.layers.append(
                 (
-                    (w[p + "input_layernorm.weight"][:, None] * qkv).contiguous(),
-                    w[p + "self_attn.o_proj.weight"].t().contiguous(),
-                    (w[p + "post_attention_layernorm.weight"][:, None] * gate_up).contiguous(),
-                    w[p + "mlp.down_proj.weight"].t().contiguous(),
+                    folded(w[p + "input_layernorm.weight"], qkv),
+                    np.ascontiguousarray(w[p + "self_attn.o_proj.weight"].t().numpy()),
+                    folded(w[p + "post_attention_layernorm.weight"], gate_up),
+                    np.ascontiguousarray(w[p + "mlp.down_proj.weight"].t().numpy()),
                 )
             )
         rope = config.get("rope_parameters") or {}
         theta = rope.get("rope_theta", config.get("rope_theta", 10000.0))
-        inv_freq = 1.0 / theta ** (torch.arange(0, self.head_dim, 2).float() / self.head_dim)
-        freqs = torch.outer(torch.arange(self.max_len).float(), inv_freq)
-        emb = torch.cat([freqs, freqs], dim=-1)
-        self.cos, self.sin = emb.cos(), emb.sin()
-        self.cache: list[tuple[torch.Tensor, torch.Tensor]] = []
+        inv_freq = 1.0 / theta ** (np.arange(0, self.head_dim, 2, dtype=np.float32) / self.head_dim)
+        freqs = np.outer(np.arange(self.max_len, dtype=np.float32), inv_freq.astype(np.float32))
+        emb = np.concatenate([freqs, freqs], axis=-1)
+        self.cos, self.sin = np.cos(emb), np.sin(emb)
+        self.cache: list[tuple[np.ndarray, np.ndarray]] = []
         self.length = 0
         self.text_proj = {
             k.removeprefix("text_proj."): v.float() for k, v in (text_proj or {}).items()
@@ -83,7 +90,7 @@ class FastDecoder:
         return cls(config, load_file(str(folder / "model.safetensors")), extra)
 
     @torch.inference_mode()
-    def text_prefix(self, embedding: np.ndarray) -> torch.Tensor:
+    def text_prefix(self, embedding: np.ndarray) -> np.ndarray:
         """The prefix vectors (n, d) standing for a sentence embedding (text-conditioned models)."""
         if not self.text_proj:
             raise SymgenError("this model is not text-conditioned")
@@ -91,7 +98,7 @@ class FastDecoder:
         h = F.gelu(
             F.linear(torch.as_tensor(embedding, dtype=torch.float32), w["0.weight"], w["0.bias"])
         )
-        return F.linear(h, w["2.weight"], w["2.bias"]).view(-1, self.d)
+        return F.linear(h, w["2.weight"], w["2.bias"]).view(-1, self.d).numpy()
 
     @classmethod
     def from_hf(cls, model) -> FastDecoder:
@@ -101,50 +108,62 @@ class FastDecoder:
     def reset(self, batch: int) -> None:
         """Allocate an empty cache for `batch` sequences."""
         shape = (batch, self.n_heads, self.max_len, self.head_dim)
-        self.cache = [(torch.zeros(shape), torch.zeros(shape)) for _ in range(self.n_layers)]
+        self.cache = [
+            (np.zeros(shape, np.float32), np.zeros(shape, np.float32)) for _ in range(self.n_layers)
+        ]
         self.length = 0
 
-    def _rms(self, x: torch.Tensor) -> torch.Tensor:
-        return F.rms_norm(x, (self.d,), eps=self.eps)
+    def _rms(self, x: np.ndarray) -> np.ndarray:
+        return x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + self.eps)
 
-    def _rope(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    def _rope(self, x: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
         half = self.head_dim // 2
-        rotated = torch.cat([-x[..., half:], x[..., :half]], dim=-1)
+        rotated = np.concatenate([-x[..., half:], x[..., :half]], axis=-1)
         return x * cos + rotated * sin
 
-    @torch.inference_mode()
-    def forward(self, ids: torch.Tensor, prefix: torch.Tensor | None = None) -> torch.Tensor:
+    def _attend(self, q: np.ndarray, k: np.ndarray, v: np.ndarray, start: int) -> np.ndarray:
+        """Softmax attention of queries at positions start.. over the cached keys, causal."""
+        t, end = q.shape[2], k.shape[2]
+        out = np.empty_like(q)
+        scale = np.float32(1.0 / math.sqrt(self.head_dim))
+        for lo in range(0, t, QUERY_CHUNK):
+            hi = min(t, lo + QUERY_CHUNK)
+            scores = (q[:, :, lo:hi] * scale) @ k.swapaxes(-1, -2)
+            if t > 1:
+                rows = np.arange(start + lo, start + hi)[:, None]
+                scores[..., np.arange(end)[None, :] > rows] = -np.inf
+            scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+            out[:, :, lo:hi] = (scores / scores.sum(axis=-1, keepdims=True)) @ v
+        return out
+
+    def forward(self, ids: np.ndarray, prefix: np.ndarray | None = None) -> np.ndarray:
         """Logits for the last position after appending `ids` (batch, new) to the cache,
         preceded by `prefix` vectors (n, d) if given (the text prefix, first call only)."""
-        x = self.embed[ids]
+        x = self.embed[np.asarray(ids)]
         if prefix is not None:
-            x = torch.cat([prefix.expand(x.shape[0], -1, -1), x], dim=1)
+            vectors = np.asarray(prefix, dtype=np.float32)
+            x = np.concatenate([np.broadcast_to(vectors, (x.shape[0], *vectors.shape)), x], 1)
         b, t = x.shape[:2]
         start, end = self.length, self.length + t
         if end > self.max_len:
             raise SymgenError(f"sequence longer than the model's {self.max_len} positions")
         cos, sin = self.cos[start:end], self.sin[start:end]
-        causal = t > 1
+        x = x.reshape(b * t, self.d)  # 2-D rows: one matrix product per layer, not one per row
         for (qkv_w, o_w, gu_w, down_w), (k_cache, v_cache) in zip(
             self.layers, self.cache, strict=True
         ):
-            qkv = (self._rms(x) @ qkv_w).view(b, t, 3, self.n_heads, self.head_dim)
-            qkv = qkv.permute(2, 0, 3, 1, 4)
+            qkv = (self._rms(x) @ qkv_w).reshape(b, t, 3, self.n_heads, self.head_dim)
+            qkv = qkv.transpose(2, 0, 3, 1, 4)
             q, k = self._rope(qkv[:2], cos, sin)  # queries and keys rotated in one go
             k_cache[:, :, start:end] = k
             v_cache[:, :, start:end] = qkv[2]
-            if causal:
-                mask = torch.ones(t, end, dtype=torch.bool).tril(diagonal=start)
-                att = F.scaled_dot_product_attention(
-                    q, k_cache[:, :, :end], v_cache[:, :, :end], attn_mask=mask
-                )
-            else:
-                att = F.scaled_dot_product_attention(q, k_cache[:, :, :end], v_cache[:, :, :end])
-            x = x + att.transpose(1, 2).reshape(b, t, self.d) @ o_w
-            gate, up = (self._rms(x) @ gu_w).chunk(2, dim=-1)
-            x = x + (F.silu(gate) * up) @ down_w
+            att = self._attend(q, k_cache[:, :, :end], v_cache[:, :, :end], start)
+            x = x + att.transpose(0, 2, 1, 3).reshape(b * t, self.d) @ o_w
+            gate, up = np.split(self._rms(x) @ gu_w, 2, axis=-1)
+            x = x + (gate * (0.5 + 0.5 * np.tanh(0.5 * gate)) * up) @ down_w  # SiLU
         self.length = end
-        return self._rms(x[:, -1]) @ self.lm_head_t
+        last = x.reshape(b, t, self.d)[:, -1]
+        return self._rms(last) @ self.lm_head_t
 
 
 @dataclass
@@ -158,16 +177,31 @@ class SampleConfig:
     seed: int = 0
 
 
-def _filter_logits(logits: torch.Tensor, top_k: int, top_p: float) -> torch.Tensor:
-    if top_k > 0:
-        kth = torch.topk(logits, min(top_k, logits.shape[-1])).values[..., -1:]
-        logits = logits.masked_fill(logits < kth, -math.inf)
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _filter_logits(logits: np.ndarray, top_k: int, top_p: float) -> np.ndarray:
+    """-inf outside the `top_k` likeliest tokens and outside the nucleus of mass `top_p`."""
+    n = logits.shape[-1]
+    if 0 < top_k < n:
+        kth = np.partition(logits, n - top_k, axis=-1)[..., n - top_k : n - top_k + 1]
+        logits = np.where(logits < kth, -np.inf, logits)
     if top_p < 1.0:
-        sorted_logits, order = torch.sort(logits, descending=True)
-        cum = sorted_logits.softmax(-1).cumsum(-1)
-        drop = cum - sorted_logits.softmax(-1) > top_p
-        logits = logits.masked_fill(drop.scatter(-1, order, drop), -math.inf)
+        order = np.argsort(-logits, axis=-1, kind="stable")
+        probs = _softmax(np.take_along_axis(logits, order, axis=-1))
+        drop = np.empty(logits.shape, dtype=bool)
+        np.put_along_axis(drop, order, probs.cumsum(-1) - probs > top_p, axis=-1)
+        logits = np.where(drop, -np.inf, logits)
     return logits
+
+
+def _draw(probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One token per row by inverse CDF; a token of probability 0 is never drawn."""
+    cdf = np.cumsum(probs, axis=-1, dtype=np.float64)
+    u = rng.random(len(probs)) * cdf[:, -1]
+    return np.minimum((cdf <= u[:, None]).sum(-1), probs.shape[-1] - 1)
 
 
 def sample(
@@ -178,8 +212,8 @@ def sample(
     num_samples: int = 1,
     eos_id: int | None = None,
     progress: Callable[[int], None] | None = None,
-    prefix: torch.Tensor | None = None,
-    bias: torch.Tensor | None = None,
+    prefix: np.ndarray | None = None,
+    bias: np.ndarray | None = None,
 ) -> list[list[int]]:
     """Sample `num_samples` continuations of `prompt` (ids); returns the new ids of each.
 
@@ -204,12 +238,12 @@ def sample(
             "give a shorter file or fewer bars"
         )
     steps = min(config.max_new_tokens, room)
-    gen = torch.Generator().manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
     if grammars is not None:
         for g in grammars:
             g.feed(prompt)
     decoder.reset(num_samples)
-    logits = decoder.forward(torch.tensor([list(prompt)] * num_samples, dtype=torch.long), prefix)
+    logits = decoder.forward(np.array([list(prompt)] * num_samples, dtype=np.int64), prefix)
     out: list[list[int]] = [[] for _ in range(num_samples)]
     done = np.zeros(num_samples, dtype=bool)
     for step in range(steps):
@@ -219,33 +253,24 @@ def sample(
             biases = [g.bias() for g in grammars]
             if any(b is not None for b in biases):
                 zero = np.zeros(logits.shape[-1], dtype=np.float32)
-                stacked = np.stack([zero if b is None else b for b in biases])
-                logits = logits + torch.from_numpy(stacked)
-        if grammars is not None:
-            mask = torch.from_numpy(
-                np.stack(
-                    [
-                        g.allowed() if not d else np.ones_like(g.allowed())
-                        for g, d in zip(grammars, done, strict=True)
-                    ]
-                )
+                logits = logits + np.stack([zero if b is None else b for b in biases])
+            every = np.ones(logits.shape[-1], dtype=bool)
+            mask = np.stack(
+                [every if d else g.allowed() for g, d in zip(grammars, done, strict=True)]
             )
             if not mask.any(-1).all():
                 raise SymgenError("the grammar allows no next token (a bug); try another --seed")
-            logits = logits.masked_fill(~mask, -math.inf)
+            logits = np.where(mask, logits, -np.inf)
         own = [None if grammars is None or d else g.temperature() for g, d in
                zip(grammars or [None] * num_samples, done, strict=True)]  # fmt: skip
-        if config.temperature <= 0:
-            nxt = logits.argmax(-1)
-        elif all(t is None for t in own):
-            probs = _filter_logits(logits / config.temperature, config.top_k, config.top_p)
-            nxt = torch.multinomial(probs.softmax(-1), 1, generator=gen).squeeze(-1)
+        temps = np.array([config.temperature if t is None else t for t in own], dtype=np.float32)
+        greedy = logits.argmax(-1)
+        if (temps > 0).any():
+            scaled = logits / np.maximum(temps, 1e-6)[:, None]
+            drawn = _draw(_softmax(_filter_logits(scaled, config.top_k, config.top_p)), rng)
+            nxt = np.where(temps > 0, drawn, greedy)
         else:
-            temps = torch.tensor([config.temperature if t is None else t for t in own])
-            scaled = logits / temps.clamp(min=1e-6)[:, None]
-            probs = _filter_logits(scaled, config.top_k, config.top_p)
-            drawn = torch.multinomial(probs.softmax(-1), 1, generator=gen).squeeze(-1)
-            nxt = torch.where(temps > 0, drawn, logits.argmax(-1))
+            nxt = greedy
         ids = nxt.tolist()
         for i, idx in enumerate(ids):
             if done[i]:
@@ -259,5 +284,5 @@ def sample(
             progress(step)
         if done.all() or step == steps - 1:
             break
-        logits = decoder.forward(nxt.view(-1, 1))
+        logits = decoder.forward(nxt.reshape(-1, 1))
     return out

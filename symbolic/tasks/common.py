@@ -8,7 +8,6 @@ from contextvars import ContextVar
 from dataclasses import replace
 
 import numpy as np
-import torch
 from symusic import Score
 
 from symbolic.models.sampling import SampleConfig, sample
@@ -54,8 +53,8 @@ def sample_bars(
     bars: int,
     grammar: dict,
     config: SampleConfig,
-    prefix: torch.Tensor | None = None,
-    bias: torch.Tensor | None = None,
+    prefix: np.ndarray | None = None,
+    bias: np.ndarray | None = None,
 ) -> list[int]:
     """REMI ids of `bars` new bars after `context` (body ids of complete bars), starting with Bar.
 

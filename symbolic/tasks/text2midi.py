@@ -14,6 +14,7 @@ import re
 import time
 from pathlib import Path
 
+import numpy as np
 from symusic import Score, Tempo, TimeSignature
 
 from symbolic.errors import SymgenError
@@ -71,20 +72,17 @@ KEY_TRIES = 3  # samples drawn at most until the key finder hears the asked key
 KEY_PRIOR = 0.6  # weight of the key profile's log-probabilities added to pitch logits
 
 
-def key_bias(tok, tonic: int, mode: str, weight: float = KEY_PRIOR):
+def key_bias(tok, tonic: int, mode: str, weight: float = KEY_PRIOR) -> np.ndarray:
     """Additive logits (vocab,) for pitch tokens: `weight` × log of the asked key's Aarden-Essen
     profile (scaled to 1 at its peak). A soft tonal prior: the tonic triad is favoured, notes
     outside the scale become rare, and nothing is forbidden."""
-    import numpy as np
-    import torch
-
     profile = np.roll(KEY_PROFILES["aarden"][mode], tonic)
     log_p = weight * np.log(profile / profile.max())
     bias = np.zeros(len(tok.id_to_token), dtype=np.float32)
     for idx, token in enumerate(tok.id_to_token):
         if token.startswith("Pitch_"):
             bias[idx] = log_p[int(token[6:]) % 12]
-    return torch.from_numpy(bias)
+    return bias
 
 
 def _sampling_meter(num: int, den: int, vocab: dict) -> str:
