@@ -48,8 +48,11 @@ def main() -> None:
         )
     )
     cont = longer["outputs"][0]
-    info = describe(load(cont))
-    print(f"MIDI:  {cont}  (remi-multi added 8 bars: {info['bars']} bars, {info['notes']} notes)")
+    before, info = describe(load(midi)), describe(load(cont))
+    print(
+        f"MIDI:  {cont}  (remi-multi added 8 bars to the tune's {before['bars']}: "
+        f"{info['bars']} bars, {info['notes']} notes in all)"
+    )
     band = infill(
         InfillRequest(cont, add="bass,drums", out=args.out / "jig-band.mid", seed=args.seed)
     )
