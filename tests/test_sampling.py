@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from remi_checks import structure_errors
 
 from symbolic.errors import SymgenError
 from symbolic.models.lm import build_lm
@@ -82,7 +83,7 @@ def test_remi_grammar_makes_every_sample_decode(hf_model, tok):
     outs = sample(fast, prefix, grammars, SampleConfig(max_new_tokens=400, seed=1), num_samples=16)
     for ids in outs:
         tokens = tok.tokens(ids)
-        assert _structure_errors(tokens) == 0
+        assert structure_errors(tokens) == 0
         assert {t for t in tokens if t.startswith("TimeSig")} == {"TimeSig_3/4"}
         assert {t for t in tokens if t.startswith("Program")} <= {"Program_0", "Program_32"}
         assert tokens.count("Bar_None") <= 4
@@ -92,26 +93,6 @@ def test_remi_grammar_makes_every_sample_decode(hf_model, tok):
         assert {t.program for t in score.tracks} <= {0, 32}
         notes = sum(t.startswith(("Pitch_", "PitchDrum_")) for t in tokens)
         assert sum(t.note_num() for t in score.tracks) == notes  # miditok dropped none
-
-
-def _structure_errors(tokens: list[str]) -> int:
-    """Positions that do not move forward in their bar, and notes repeated at one onset
-    (miditok's `tokens_errors` knows neither compact Program tokens nor drums without
-    Durations, so the sampling test checks what it would)."""
-    errors, position, program, onset = 0, -1, None, set()
-    for token in tokens:
-        kind, value = token.split("_", 1)
-        if kind == "Bar":
-            position, program, onset = -1, None, set()
-        elif kind == "Position":
-            errors += int(value) <= position
-            position, onset = int(value), set()
-        elif kind == "Program":
-            program = value
-        elif kind in ("Pitch", "PitchDrum"):
-            errors += program is None or (program, value) in onset
-            onset.add((program, value))
-    return errors
 
 
 def test_grammar_accepts_real_music(tok):
