@@ -208,12 +208,12 @@ def test_options_that_do_not_apply_are_reported(eight_bars, tmp_path, monkeypatc
 def test_a_style_the_model_has_not_learned_is_refused(eight_bars, tmp_path):
     out = tmp_path / "out.mid"
     res = symgen(
-        "generate", "--model", "remi-multi", "--continue", str(eight_bars), "--style", "metal",
+        "generate", "--model", "remi-multi", "--continue", str(eight_bars), "--style", "polka",
         "-o", str(out),
     )  # fmt: skip
     assert res.returncode == 1 and not out.exists()
     lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and "has not learned the style 'metal'" in lines[0]
+    assert len(lines) == 1 and "has not learned the style 'polka'" in lines[0]
     assert "chorale" in lines[0] and "Traceback" not in res.stderr
 
 
